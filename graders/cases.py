@@ -1,0 +1,87 @@
+"""Load the stored case files and check that they match what the generator makes now."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from graders.portable.casefile import decode_value, load_cases
+from graders.errors import UserError
+from graders.spec import HIDDEN_CASES_PATH, PUBLIC_CASES_PATH, AssignmentSpec
+
+CASE_PATHS = {"public": PUBLIC_CASES_PATH, "hidden": HIDDEN_CASES_PATH}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call of a graded function with its inputs and, on the trusted side, its expected output."""
+
+    id: str
+    function: str
+    visibility: str
+    label: str
+    seed: int | None
+    args: list
+    expected: object
+    args_wire: object = None  # encoded args, as stored; sent to the worker unchanged
+
+
+def load_case_set(public_only: bool = False, paths: dict[str, Path] | None = None) -> list[Case]:
+    """Read the stored cases (public first, then hidden unless ``public_only``)."""
+    paths = paths or CASE_PATHS
+    kinds = ["public"] if public_only else ["public", "hidden"]
+    cases = []
+    for kind in kinds:
+        path = Path(paths[kind])
+        if not path.exists():
+            raise UserError("no %s case file at %s; run `dnngrade cases` to write it" % (kind, path))
+        for entry in load_cases(path)["cases"]:
+            cases.append(
+                Case(
+                    id=entry["id"],
+                    function=entry["function"],
+                    visibility=entry["visibility"],
+                    label=entry["label"],
+                    seed=entry["seed"],
+                    args=decode_value(entry["args"]),
+                    expected=decode_value(entry["expected"]),
+                    args_wire=entry["args"],
+                )
+            )
+    return cases
+
+
+def write_case_files(spec: AssignmentSpec, paths: dict[str, Path] | None = None) -> list[Path]:
+    """Regenerate the case files from the reference; return the paths written."""
+    from tools.casegen import render_case_files
+
+    paths = paths or CASE_PATHS
+    written = []
+    for kind, text in render_case_files(spec).items():
+        path = Path(paths[kind])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def stale_case_files(spec: AssignmentSpec, paths: dict[str, Path] | None = None) -> list[str]:
+    """Regenerate in memory and describe every stored file that differs (empty when all are current)."""
+    from tools.casegen import render_case_files
+
+    paths = paths or CASE_PATHS
+    problems = []
+    for kind, text in render_case_files(spec).items():
+        path = Path(paths[kind])
+        if not path.exists():
+            problems.append("%s: missing" % path)
+            continue
+        stored = path.read_text(encoding="utf-8")
+        if stored != text:
+            diff = difflib.unified_diff(
+                stored.splitlines(), text.splitlines(), "stored", "regenerated", n=0, lineterm=""
+            )
+            first = [line for line in diff][2:8]
+            problems.append("%s: out of date; first differences:\n    %s" % (path, "\n    ".join(first)))
+    return problems

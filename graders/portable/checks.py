@@ -1,0 +1,434 @@
+"""The check ladder: one verdict per case, from the first rung that fails.
+
+Rungs, in order::
+
+    defined -> callable -> structure -> types -> shapes -> dtype -> values -> inputs_unmodified
+
+Both the grader (on values that came back from the worker as plain data) and the students'
+self-check (on their own values, passed through the same plain-data path) call :func:`judge`, so
+a student sees the same verdict and message in the notebook as in the grade.
+
+Message templates are module constants, so tests import them instead of copying their text.
+"""
+
+import numpy as np
+
+from .wire import Foreign, Subclassed
+
+RUNGS = ("defined", "callable", "structure", "types", "shapes", "dtype", "values", "inputs_unmodified")
+PASSED = "passed"
+NOT_JUDGED = "not_judged"
+
+# Names used in messages: what each function returns, and what its arguments are called.
+RETURN_NAMES = {
+    "initialize_parameters": "parameters",
+    "initialize_parameters_deep": "parameters",
+    "linear_forward": ("Z", "cache"),
+    "linear_activation_forward": ("A", "cache"),
+    "L_model_forward": ("AL", "caches"),
+    "compute_cost": "cost",
+    "linear_backward": ("dA_prev", "dW", "db"),
+    "linear_activation_backward": ("dA_prev", "dW", "db"),
+    "L_model_backward": "grads",
+    "update_parameters": "parameters",
+}
+ARG_NAMES = {
+    "initialize_parameters": ("n_x", "n_h", "n_y"),
+    "initialize_parameters_deep": ("layer_dims",),
+    "linear_forward": ("A", "W", "b"),
+    "linear_activation_forward": ("A_prev", "W", "b", "activation"),
+    "L_model_forward": ("X", "parameters"),
+    "compute_cost": ("AL", "Y"),
+    "linear_backward": ("dZ", "cache"),
+    "linear_activation_backward": ("dA", "cache", "activation"),
+    "L_model_backward": ("AL", "Y", "caches"),
+    "update_parameters": ("params", "grads", "learning_rate"),
+}
+# Dict keys that are graded, by prefix. The dA entries of grads are numbered differently across
+# published versions of the assignment, so only dW and db are graded; extra keys never cost points.
+GRADED_KEY_PREFIXES = {"L_model_backward": ("dW", "db")}
+
+MSG_MISSING = (
+    "{name} is not defined. Run the cell that defines it, and check the spelling of the name "
+    "(it must be exactly `{name}`)."
+)
+MSG_NOT_CALLABLE = "{name} is defined, but as a {kind}, not a function. Did a later cell reuse the name?"
+MSG_RAISED = (
+    "{name}({args}) raised {error}. Read the error, then check the line it points to; "
+    "the shapes of the inputs are {shapes}."
+)
+MSG_TIMEOUT = (
+    "{name} did not finish within {seconds:g} s on this case and was stopped. Look for a loop that "
+    "never ends or work that grows with the data far more than it should."
+)
+MSG_CRASHED = "{name} crashed the process that ran it ({detail}). Nothing was graded for this case."
+MSG_NOT_RUN = "{name} was not run on this case: {detail}"
+MSG_NOT_IMPLEMENTED = (
+    "{name} returned None: it looks not implemented yet. Write your code between the "
+    "`YOUR CODE STARTS HERE` and `YOUR CODE ENDS HERE` lines and return {returns}."
+)
+MSG_WRONG_CONTAINER = "{path} should be a {expected}, but it is {got}."
+MSG_WRONG_LENGTH = "{path} should have {expected} items ({names}), but it has {got}."
+MSG_MISSING_KEY = "{path} is missing the key {key!r}. It has the keys {keys}."
+MSG_NOT_ARRAY = "{path} should be a NumPy array, but it is {got}. {hint}"
+MSG_NOT_SCALAR = "{path} should be a single number, but it is {got}."
+MSG_SHAPE = "{path} has shape {got}, but it should have shape {expected}. {hint}"
+MSG_SCALAR_SHAPE = (
+    "{path} should be a scalar, but it is an array of shape {got}. Use np.squeeze(...) to turn "
+    "[[x]] into x."
+)
+MSG_DTYPE = "{path} has dtype {got}; it should hold floating-point numbers (float64). {hint}"
+MSG_NOT_FINITE = (
+    "{path} contains {what}. Look for log(0), a division by zero or an overflow; NaN and inf never "
+    "count as right."
+)
+MSG_VALUES_PUBLIC = "{path} has the wrong values.\n  got:      {got}\n  expected: {expected}\n{hint}"
+MSG_VALUES_HIDDEN = "{path} has the wrong values on a hidden case ({label}): {how}. {hint}"
+MSG_MUTATED = (
+    "{name} changed its argument {path} in place. Work on new arrays (for example "
+    "`W = W - learning_rate * dW`, or copy.deepcopy) so the caller's values stay as they were."
+)
+MSG_PASSED = "{name}: passed."
+
+HINT_VALUES = "Compare your code with the formula for this step, one term at a time."
+HINT_LIST = "Build it with NumPy operations (np.dot, np.zeros, ...) rather than Python lists."
+HINT_SUBCLASS = "Use plain NumPy arrays (np.asarray(...)), not a subclass such as np.matrix."
+HINT_SHAPE_KEEPDIMS = "If you summed over an axis, keepdims=True keeps the result 2-D."
+HINT_SHAPE_TRANSPOSED = "The shape is transposed: check the order of the dimensions (or a missing .T)."
+HINT_INT_DTYPE = "An integer array usually comes from np.zeros(..., dtype=int) or integer-only arithmetic."
+
+
+class Verdict:
+    """The outcome of one case: the rung it stopped at, whether it passed, and the message."""
+
+    __slots__ = ("rung", "passed", "message")
+
+    def __init__(self, rung, passed, message):
+        self.rung = rung
+        self.passed = passed  # True, False, or None when the case could not be judged
+        self.message = message
+
+    def __repr__(self):
+        return "Verdict(%r, %r, %r)" % (self.rung, self.passed, self.message)
+
+
+class _Fail(Exception):
+    def __init__(self, rung, message):
+        super().__init__(message)
+        self.rung = rung
+        self.message = message
+
+
+def judge_outcome(name, outcome, expected, args, value=None, args_after=None, rtol=1e-5, atol=1e-8,
+                  hidden=False, label=""):
+    """Judge one call of ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The graded function.
+    outcome : dict
+        What the worker reported: ``{"status": "ok" | "missing" | "not_callable" | "error" |
+        "timeout" | "crashed" | "not_run", "detail": str, "seconds": float}``.
+    expected : object
+        The reference output for this case (trusted).
+    args : list
+        The case's inputs, as sent.
+    value, args_after : object
+        The returned value and the arguments after the call, as plain data.
+    rtol, atol : float
+        Tolerance of the values rung.
+    hidden : bool
+        Hidden cases never show expected values.
+    label : str
+        What the case varies, named in hidden-case messages.
+    """
+    status = outcome.get("status")
+    detail = outcome.get("detail", "")
+    if status == "missing":
+        return Verdict("defined", False, MSG_MISSING.format(name=name))
+    if status == "not_callable":
+        return Verdict("defined", False, MSG_NOT_CALLABLE.format(name=name, kind=detail or "value"))
+    if status == "error":
+        return Verdict("callable", False, MSG_RAISED.format(
+            name=name, args=", ".join(ARG_NAMES.get(name, ())), error=detail, shapes=describe_shapes(args)))
+    if status == "timeout":
+        return Verdict("callable", False, MSG_TIMEOUT.format(name=name, seconds=outcome.get("seconds", 0)))
+    if status == "crashed":
+        return Verdict("callable", False, MSG_CRASHED.format(name=name, detail=detail))
+    if status != "ok":
+        return Verdict(NOT_JUDGED, None, MSG_NOT_RUN.format(name=name, detail=detail or "no result"))
+    try:
+        _compare(name, expected, value, rtol, atol, hidden, label)
+        if args_after is not None:
+            _check_unmodified(name, args, args_after)
+    except _Fail as failure:
+        return Verdict(failure.rung, False, failure.message)
+    return Verdict(PASSED, True, MSG_PASSED.format(name=name))
+
+
+def describe_shapes(args):
+    """A short description of argument shapes, for error messages: ``A (3, 2), W (1, 3)``."""
+    parts = []
+    for index, arg in enumerate(args):
+        if isinstance(arg, np.ndarray):
+            parts.append("#%d %s" % (index + 1, tuple(arg.shape)))
+    return ", ".join(parts) if parts else "not arrays"
+
+
+# -- the structural walk ------------------------------------------------------------------------
+
+
+def _root_names(name):
+    names = RETURN_NAMES.get(name, "the result")
+    return names if isinstance(names, tuple) else None, names if isinstance(names, str) else "the result"
+
+
+def _describe(value):
+    if value is None:
+        return "None"
+    if isinstance(value, Foreign):
+        return "an object of type %s%s" % (value.type_name, (" (%s)" % value.why) if value.why else "")
+    if isinstance(value, Subclassed):
+        return "a %s" % value.cls
+    if isinstance(value, np.ndarray):
+        return "a NumPy array of shape %s" % (tuple(value.shape),)
+    if isinstance(value, (list, tuple, dict)):
+        return "a %s of %d items" % (type(value).__name__, len(value))
+    return "a %s" % type(value).__name__
+
+
+def _is_unimplemented(value):
+    if value is None:
+        return True
+    if isinstance(value, (tuple, list)) and value and all(item is None for item in value):
+        return True
+    return False
+
+
+def _returns_text(name):
+    names = RETURN_NAMES.get(name)
+    if isinstance(names, tuple):
+        return ", ".join(names)
+    return names or "the result"
+
+
+def _compare(name, expected, got, rtol, atol, hidden, label):
+    if _is_unimplemented(got) and not _is_unimplemented(expected):
+        raise _Fail("structure", MSG_NOT_IMPLEMENTED.format(name=name, returns=_returns_text(name)))
+    leaves = []
+    tuple_names, root = _root_names(name)
+    if tuple_names:
+        if not isinstance(got, (tuple, list)) or isinstance(got, Subclassed):
+            raise _Fail("structure", MSG_WRONG_CONTAINER.format(
+                path="the value %s returns" % name, expected="tuple (%s)" % ", ".join(tuple_names),
+                got=_describe(got)))
+        if len(got) != len(expected):
+            raise _Fail("structure", MSG_WRONG_LENGTH.format(
+                path="the tuple %s returns" % name, expected=len(expected), names=", ".join(tuple_names),
+                got=len(got)))
+        for item_name, exp_item, got_item in zip(tuple_names, expected, got):
+            _walk(name, item_name, exp_item, got_item, leaves)
+    else:
+        _walk(name, root, expected, got, leaves)
+    for rung_check in (_check_types, _check_shapes, _check_dtypes):
+        for path, exp_leaf, got_leaf in leaves:
+            rung_check(path, exp_leaf, got_leaf)
+    for path, exp_leaf, got_leaf in leaves:
+        _check_values(path, exp_leaf, got_leaf, rtol, atol, hidden, label)
+
+
+def _walk(name, path, expected, got, leaves):
+    if isinstance(expected, dict):
+        value = got.value if isinstance(got, Subclassed) and isinstance(got.value, dict) else got
+        if not isinstance(value, dict):
+            raise _Fail("structure", MSG_WRONG_CONTAINER.format(path=path, expected="dict", got=_describe(got)))
+        prefixes = GRADED_KEY_PREFIXES.get(name)
+        for key in expected:
+            if prefixes and not key.startswith(prefixes):
+                continue
+            if key not in value:
+                keys = ", ".join(repr(k) for k in sorted(value)[:12]) or "none"
+                raise _Fail("structure", MSG_MISSING_KEY.format(path=path, key=key, keys=keys))
+            _walk(name, '%s["%s"]' % (path, key), expected[key], value[key], leaves)
+        return
+    if isinstance(expected, (tuple, list)):
+        value = got.value if isinstance(got, Subclassed) and isinstance(got.value, (tuple, list)) else got
+        kind = "tuple" if isinstance(expected, tuple) else "list"
+        if not isinstance(value, (tuple, list)):
+            raise _Fail("structure", MSG_WRONG_CONTAINER.format(
+                path=path, expected="%s of %d items" % (kind, len(expected)), got=_describe(got)))
+        if len(value) != len(expected):
+            raise _Fail("structure", MSG_WRONG_LENGTH.format(
+                path=path, expected=len(expected), names=_item_names(path, expected), got=len(value)))
+        for index, (exp_item, got_item) in enumerate(zip(expected, value)):
+            _walk(name, "%s[%d]" % (path, index), exp_item, got_item, leaves)
+        return
+    leaves.append((path, expected, got))
+
+
+def _item_names(path, expected):
+    if path.endswith("cache") and len(expected) == 3:
+        return "A_prev, W, b"
+    if path.endswith("cache") and len(expected) == 2:
+        return "linear_cache, activation_cache"
+    return "one per layer" if path.endswith("caches") else "see the docstring"
+
+
+# -- leaf rungs ---------------------------------------------------------------------------------
+
+
+def _is_scalar_expected(expected):
+    return not isinstance(expected, np.ndarray) or expected.ndim == 0
+
+
+def _as_number_array(got):
+    """A 0-d array for number-like values (float, int, NumPy scalar, 0-d array), else None."""
+    if isinstance(got, bool):
+        return None
+    if isinstance(got, (int, float, np.number)):
+        return np.asarray(got)
+    if isinstance(got, np.ndarray):
+        return got
+    return None
+
+
+def _check_types(path, expected, got):
+    if _is_scalar_expected(expected):
+        if isinstance(expected, str):
+            return
+        if _as_number_array(got) is None:
+            raise _Fail("types", MSG_NOT_SCALAR.format(path=path, got=_describe(got)))
+        return
+    if isinstance(got, np.ndarray):
+        return
+    if isinstance(got, Subclassed) and isinstance(got.value, np.ndarray):
+        hint = HINT_SUBCLASS
+    elif isinstance(got, (list, tuple)):
+        hint = HINT_LIST
+    else:
+        hint = ""
+    raise _Fail("types", MSG_NOT_ARRAY.format(path=path, got=_describe(got), hint=hint).strip())
+
+
+def _check_shapes(path, expected, got):
+    if isinstance(expected, str):
+        return
+    got = _as_number_array(got)
+    expected = np.asarray(expected)
+    if expected.ndim == 0:
+        if got.size != 1 or got.ndim > 0:
+            raise _Fail("shapes", MSG_SCALAR_SHAPE.format(path=path, got=tuple(got.shape)))
+        return
+    if got.shape != expected.shape:
+        hint = ""
+        if got.shape == expected.shape[::-1]:
+            hint = HINT_SHAPE_TRANSPOSED
+        elif expected.ndim == 2 and expected.shape[1] == 1 and got.ndim == 1:
+            hint = HINT_SHAPE_KEEPDIMS
+        raise _Fail("shapes", MSG_SHAPE.format(
+            path=path, got=tuple(got.shape), expected=tuple(expected.shape), hint=hint).strip())
+
+
+def _check_dtypes(path, expected, got):
+    if isinstance(expected, str):
+        return
+    got = _as_number_array(got)
+    if np.asarray(expected).dtype.kind == "f" and got.dtype.kind != "f" and got.ndim > 0:
+        hint = HINT_INT_DTYPE if got.dtype.kind in "iub" else ""
+        raise _Fail("dtype", MSG_DTYPE.format(path=path, got=got.dtype, hint=hint).strip())
+
+
+def _check_values(path, expected, got, rtol, atol, hidden, label):
+    if isinstance(expected, str):
+        return
+    expected = np.asarray(expected, dtype=np.float64)
+    got = np.asarray(_as_number_array(got))
+    if got.dtype.kind == "c":
+        raise _Fail("dtype", MSG_DTYPE.format(path=path, got=got.dtype, hint="").strip())
+    got = got.astype(np.float64)
+    finite = np.isfinite(got)
+    if not finite.all():
+        what = "NaN" if np.isnan(got).any() else "inf"
+        raise _Fail("values", MSG_NOT_FINITE.format(path=path, what=what))
+    if np.all(np.abs(got - expected) <= atol + rtol * np.abs(expected)):
+        return
+    if hidden:
+        raise _Fail("values", MSG_VALUES_HIDDEN.format(
+            path=path, label=label or "hidden", how=describe_difference(expected, got, rtol, atol),
+            hint=HINT_VALUES))
+    raise _Fail("values", MSG_VALUES_PUBLIC.format(
+        path=path, got=_fmt(got), expected=_fmt(expected),
+        hint="  (%s) %s" % (describe_difference(expected, got, rtol, atol), HINT_VALUES)))
+
+
+def _fmt(array):
+    text = np.array2string(np.asarray(array), precision=8, separator=" ", threshold=40)
+    return text.replace("\n", "\n            ")
+
+
+def describe_difference(expected, got, rtol=1e-5, atol=1e-8):
+    """Say how ``got`` differs from ``expected`` without printing ``expected``.
+
+    Recognises a flipped sign, a constant factor, a transposed square matrix and a constant
+    offset; otherwise counts the entries that are off.
+    """
+    def close(a, b):
+        return bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
+
+    if np.any(expected != 0) and close(-got, expected):
+        return "every entry has the opposite sign"
+    denominator = float(np.sum(expected * expected))
+    if denominator > 0:
+        factor = float(np.sum(got * expected)) / denominator
+        if abs(factor) > 1e-12 and close(got, factor * expected):
+            if factor > 1:
+                return "every entry is about %.4g times too large" % factor
+            return "every entry is about %.4g times the right value (%.4g times too small)" % (factor, 1 / factor)
+    if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and close(got.T, expected):
+        return "the values are transposed"
+    offset = got - expected
+    if expected.size > 1 and close(offset, np.full_like(offset, offset.flat[0])):
+        return "every entry is off by the same amount, %.4g" % offset.flat[0]
+    wrong = int(np.sum(np.abs(got - expected) > atol + rtol * np.abs(expected)))
+    return "%d of %d entries are off, the largest by %.3g" % (
+        wrong, expected.size, float(np.max(np.abs(got - expected))))
+
+
+# -- inputs -------------------------------------------------------------------------------------
+
+
+def _check_unmodified(name, args, args_after):
+    arg_names = ARG_NAMES.get(name, ())
+    for index, before in enumerate(args):
+        after = args_after[index] if isinstance(args_after, (list, tuple)) and index < len(args_after) else None
+        arg_name = arg_names[index] if index < len(arg_names) else "#%d" % (index + 1)
+        changed = _first_change(arg_name, before, after)
+        if changed:
+            raise _Fail("inputs_unmodified", MSG_MUTATED.format(name=name, path=changed))
+
+
+def _first_change(path, before, after):
+    if isinstance(after, Subclassed):
+        after = after.value
+    if isinstance(before, np.ndarray):
+        if not isinstance(after, np.ndarray) or after.shape != before.shape:
+            return path
+        return None if np.array_equal(before, after) else path
+    if isinstance(before, dict):
+        if not isinstance(after, dict) or set(after) != set(before):
+            return path
+        for key in before:
+            changed = _first_change('%s["%s"]' % (path, key), before[key], after[key])
+            if changed:
+                return changed
+        return None
+    if isinstance(before, (list, tuple)):
+        if not isinstance(after, (list, tuple)) or len(after) != len(before):
+            return path
+        for index, (b, a) in enumerate(zip(before, after)):
+            changed = _first_change("%s[%d]" % (path, index), b, a)
+            if changed:
+                return changed
+        return None
+    return None

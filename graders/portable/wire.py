@@ -1,0 +1,266 @@
+"""Plain-data transfer of values across the trust boundary, without pickle.
+
+A *frame* carries one JSON header and one binary blob::
+
+    [u32 header length][u64 blob length][header: UTF-8 JSON][blob: raw array bytes]
+
+Values become JSON trees in the header; arrays are referenced by index into ``header["arrays"]``,
+whose entries ``[dtype, shape, offset, nbytes, class name]`` locate their bytes in the blob. So all
+values of a submission travel in one packed transfer and are rebuilt with ``numpy.frombuffer``.
+
+Tree nodes::
+
+    null / true / 1 / 1.5 / "text"      None, bool, int, float, str (str cut to MAX_TEXT)
+    {"nd": i}                           numpy array number i
+    {"np": "float64", "v": 1.5}         a NumPy scalar (``v`` as a Python number)
+    {"t": [...]}  / [...]               tuple / list (subclasses carry "cls")
+    {"d": [[key, node], ...]}           dict (keys must be str)
+    {"o": "type name", "why": "..."}    anything that cannot cross as data
+
+Encoding runs in the untrusted worker, so it must survive hostile objects: it dispatches on
+``type(value)``, never calls methods a student can override, and caps sizes. Decoding runs in the
+grader and trusts nothing: it checks every dtype, shape and offset and rebuilds fresh base arrays.
+This module imports only NumPy and the standard library; the sandbox mounts it alone.
+"""
+
+import json
+import struct
+
+import numpy as np
+
+MAX_DEPTH = 12
+MAX_ITEMS = 2000
+MAX_TEXT = 200
+MAX_ARRAY_ELEMENTS = 1_000_000
+MAX_FRAME_BYTES = 256 * 1024 * 1024
+ALLOWED_KINDS = "biufc"  # bool, signed, unsigned, float, complex
+_HEAD = struct.Struct("<IQ")
+
+_ndarray = np.ndarray
+_ndarray_view = np.ndarray.view
+_ndarray_tobytes = np.ndarray.tobytes
+_dict_items = dict.items
+_np_generic = np.generic
+_json_dumps = json.dumps
+_type = type
+_issubclass = issubclass
+_len = len
+_isinstance = isinstance
+
+
+class _Packer:
+    def __init__(self, max_bytes):
+        self.arrays = []
+        self.chunks = []
+        self.offset = 0
+        self.max_bytes = max_bytes
+
+    def add_array(self, value):
+        cls = _type(value)
+        base = value if cls is _ndarray else _ndarray_view(value, _ndarray)
+        dtype = base.dtype
+        if dtype.kind not in ALLOWED_KINDS or dtype.fields is not None:
+            return {"o": "numpy array of dtype %s" % str(dtype)[:40], "why": "dtype"}
+        if base.size > MAX_ARRAY_ELEMENTS:
+            return {"o": "numpy array with %d elements" % base.size, "why": "too large"}
+        data = _ndarray_tobytes(base, "C")
+        if self.offset + _len(data) > self.max_bytes:
+            return {"o": "numpy array", "why": "output too large"}
+        entry = [dtype.str, list(base.shape), self.offset, _len(data)]
+        if cls is not _ndarray:
+            entry.append("%s.%s" % (cls.__module__, cls.__qualname__))
+        self.arrays.append(entry)
+        self.chunks.append(data)
+        self.offset += _len(data)
+        return {"nd": _len(self.arrays) - 1}
+
+    def node(self, value, depth=0):
+        cls = _type(value)
+        if value is None or cls is bool or cls is int or cls is float:
+            if cls is int and not (-(2**63) <= value < 2**63):
+                return {"o": "int", "why": "too large"}
+            return value
+        if cls is str:
+            return value[:MAX_TEXT]
+        if depth > MAX_DEPTH:
+            return {"o": cls.__name__, "why": "nested too deeply"}
+        if _issubclass(cls, _ndarray):
+            return self.add_array(value)
+        if _issubclass(cls, _np_generic):
+            dtype = np.dtype(cls)
+            if dtype.kind not in ALLOWED_KINDS:
+                return {"o": "numpy scalar %s" % cls.__name__, "why": "dtype"}
+            return {"np": dtype.name, "v": self.node(value.item(), depth + 1)}
+        if _issubclass(cls, (tuple, list)):
+            items = tuple.__iter__(value) if _issubclass(cls, tuple) else list.__iter__(value)
+            nodes = []
+            for item in items:
+                if _len(nodes) >= MAX_ITEMS:
+                    return {"o": cls.__name__, "why": "too many items"}
+                nodes.append(self.node(item, depth + 1))
+            if cls is tuple:
+                return {"t": nodes}
+            if cls is list:
+                return nodes
+            return {"t" if _issubclass(cls, tuple) else "l": nodes, "cls": cls.__name__[:MAX_TEXT]}
+        if _issubclass(cls, dict):
+            pairs = []
+            for key, item in _dict_items(value):
+                if _len(pairs) >= MAX_ITEMS:
+                    return {"o": cls.__name__, "why": "too many items"}
+                if _type(key) is not str:
+                    return {"o": cls.__name__, "why": "a key that is not a string"}
+                pairs.append([key[:MAX_TEXT], self.node(item, depth + 1)])
+            node = {"d": pairs}
+            if cls is not dict:
+                node["cls"] = cls.__name__[:MAX_TEXT]
+            return node
+        return {"o": ("%s.%s" % (cls.__module__, cls.__qualname__))[:MAX_TEXT]}
+
+
+def encode_frame(header, values=None, max_bytes=MAX_FRAME_BYTES):
+    """Pack ``header`` plus ``values`` (a dict of name -> value) into one frame.
+
+    The encoded values land in ``header["values"]`` and their arrays in ``header["arrays"]``.
+    """
+    packer = _Packer(max_bytes)
+    if values is not None:
+        header = dict(header)
+        header["values"] = {name: packer.node(value) for name, value in _dict_items(values)}
+        header["arrays"] = packer.arrays
+    text = _json_dumps(header, separators=(",", ":")).encode("utf-8")
+    blob = b"".join(packer.chunks)
+    return _HEAD.pack(_len(text), _len(blob)) + text + blob
+
+
+def read_frame(stream, max_bytes=MAX_FRAME_BYTES):
+    """Read one frame from a binary stream; return ``(header, blob)`` or ``None`` at end of stream."""
+    head = _read_exact(stream, _HEAD.size)
+    if head is None:
+        return None
+    text_len, blob_len = _HEAD.unpack(head)
+    if text_len + blob_len > max_bytes:
+        raise ValueError("frame of %d bytes is over the %d-byte cap" % (text_len + blob_len, max_bytes))
+    text = _read_exact(stream, text_len)
+    blob = _read_exact(stream, blob_len) if blob_len else b""
+    if text is None or blob is None:
+        raise ValueError("stream ended inside a frame")
+    return json.loads(text.decode("utf-8")), blob
+
+
+def roundtrip(values):
+    """Encode ``values`` into a frame and decode it again, in memory: what the grader would see."""
+    frame = encode_frame({}, values)
+    text_len, blob_len = _HEAD.unpack_from(frame)
+    start = _HEAD.size
+    header = json.loads(frame[start:start + text_len].decode("utf-8"))
+    return decode_values(header, frame[start + text_len:start + text_len + blob_len])
+
+
+def _read_exact(stream, size):
+    chunks, remaining = [], size
+    while remaining:
+        chunk = stream.read(remaining)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+class Foreign:
+    """A value that could not cross as data (an arbitrary object, an object array, an oversized array)."""
+
+    __slots__ = ("type_name", "why")
+
+    def __init__(self, type_name, why=""):
+        self.type_name = str(type_name)[:MAX_TEXT]
+        self.why = str(why)[:MAX_TEXT]
+
+    def __repr__(self):
+        return "<%s%s>" % (self.type_name, (" (%s)" % self.why) if self.why else "")
+
+
+class Subclassed:
+    """Marks an array, sequence or dict whose type was a subclass; ``value`` is the plain data."""
+
+    __slots__ = ("value", "cls")
+
+    def __init__(self, value, cls):
+        self.value = value
+        self.cls = str(cls)[:MAX_TEXT]
+
+    def __repr__(self):
+        return "<%s %r>" % (self.cls, self.value)
+
+
+def decode_values(header, blob):
+    """Rebuild the values of a frame written by :func:`encode_frame`, validating every array.
+
+    Returns a dict name -> value, where values are None/bool/int/float/str, fresh base
+    ``numpy.ndarray`` objects, NumPy scalars, tuples, lists, dicts, :class:`Foreign` or
+    :class:`Subclassed`. Malformed input raises ``ValueError``.
+    """
+    arrays = [_decode_array(entry, blob) for entry in header.get("arrays", [])]
+    return {str(name): _decode_node(node, arrays, 0) for name, node in header.get("values", {}).items()}
+
+
+def _decode_array(entry, blob):
+    if not isinstance(entry, list) or len(entry) not in (4, 5):
+        raise ValueError("bad array entry")
+    dtype_str, shape, offset, nbytes = entry[:4]
+    dtype = np.dtype(str(dtype_str))
+    if dtype.kind not in ALLOWED_KINDS or dtype.fields is not None or dtype.hasobject:
+        raise ValueError("array dtype %s is not allowed" % dtype)
+    if not isinstance(shape, list) or len(shape) > 32 or not all(type(n) is int and n >= 0 for n in shape):
+        raise ValueError("bad array shape")
+    count = 1
+    for n in shape:
+        count *= n
+    if count > MAX_ARRAY_ELEMENTS or type(offset) is not int or type(nbytes) is not int:
+        raise ValueError("bad array size")
+    if nbytes != count * dtype.itemsize or offset < 0 or offset + nbytes > len(blob):
+        raise ValueError("array bytes out of range")
+    array = np.frombuffer(blob, dtype=dtype, count=count, offset=offset).reshape(shape).copy()
+    if len(entry) == 5:
+        return Subclassed(array, entry[4])
+    return array
+
+
+def _decode_node(node, arrays, depth):
+    if depth > MAX_DEPTH + 2:
+        raise ValueError("value nested too deeply")
+    kind = type(node)
+    if node is None or kind in (bool, int, float, str):
+        return node
+    if kind is list:
+        return [_decode_node(item, arrays, depth + 1) for item in node[:MAX_ITEMS]]
+    if kind is not dict:
+        raise ValueError("bad node")
+    if "nd" in node:
+        index = node["nd"]
+        if type(index) is not int or not 0 <= index < len(arrays):
+            raise ValueError("bad array reference")
+        return arrays[index]
+    if "np" in node:
+        dtype = np.dtype(str(node["np"]))
+        if dtype.kind not in ALLOWED_KINDS:
+            raise ValueError("bad scalar dtype")
+        raw = node.get("v")
+        if type(raw) not in (bool, int, float):
+            raise ValueError("bad scalar value")
+        return dtype.type(raw)
+    if "t" in node or "l" in node:
+        items = [_decode_node(item, arrays, depth + 1) for item in (node.get("t") or node.get("l") or [])]
+        value = tuple(items) if "t" in node else items
+        return Subclassed(value, node["cls"]) if "cls" in node else value
+    if "d" in node:
+        value = {}
+        for pair in node["d"][:MAX_ITEMS]:
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+                raise ValueError("bad dict entry")
+            value[pair[0]] = _decode_node(pair[1], arrays, depth + 1)
+        return Subclassed(value, node["cls"]) if "cls" in node else value
+    if "o" in node:
+        return Foreign(node["o"], node.get("why", ""))
+    raise ValueError("unknown node")

@@ -1,0 +1,83 @@
+"""Grading results as plain dataclasses; renderers (text, Gradescope JSON) live in render.py."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class CaseResult:
+    """The verdict on one case of one function."""
+
+    case_id: str
+    visibility: str  #: "public" or "hidden"
+    label: str  #: what the case varies, e.g. "m=1, L=3"
+    rung: str  #: the first rung that failed, "passed", or "not_judged"
+    passed: bool | None  #: None when the case could not be judged (not run, grader fault)
+    credit: float  #: fraction of the case's share earned, 0..1
+    message: str
+
+
+@dataclass
+class FunctionResult:
+    """Score and feedback for one graded function."""
+
+    name: str
+    score: float
+    max_score: float
+    cases: list[CaseResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  #: dependency notes, limits hit, diagnosis
+
+    @property
+    def status(self) -> str:
+        """``passed`` when every point was earned, else ``failed``."""
+        return "passed" if self.score >= self.max_score - 1e-9 else "failed"
+
+
+@dataclass
+class NotebookEvent:
+    """Something about the notebook as a whole: an unreadable file, a failing cell, a limit hit."""
+
+    kind: str  #: unreadable | cell_error | cell_timeout | output_capped | worker_crash | sandbox | grader_error
+    message: str
+    cell: int | None = None  #: 1-based index among the notebook's code cells
+
+
+@dataclass
+class GradeResult:
+    """The grade of one submission."""
+
+    submission: str
+    score: float
+    max_score: float
+    functions: list[FunctionResult] = field(default_factory=list)
+    events: list[NotebookEvent] = field(default_factory=list)
+    execution_time: float = 0.0
+    sandbox: str = ""  #: how student code was isolated: "bwrap", "process" (fallback)
+    status: str = "graded"  #: graded | unreadable | could_not_grade
+    public_only: bool = False
+
+    def function(self, name: str) -> FunctionResult:
+        """The result of the graded function ``name``."""
+        for result in self.functions:
+            if result.name == name:
+                return result
+        raise KeyError(name)
+
+    def to_dict(self) -> dict:
+        """Plain-data form (JSON-ready) for storage; :func:`result_from_dict` reads it back."""
+        return asdict(self)
+
+
+def result_from_dict(data: dict) -> GradeResult:
+    """Rebuild a :class:`GradeResult` from :meth:`GradeResult.to_dict` output."""
+    functions = [
+        FunctionResult(
+            name=f["name"], score=f["score"], max_score=f["max_score"],
+            cases=[CaseResult(**c) for c in f.get("cases", [])], notes=list(f.get("notes", [])),
+        )
+        for f in data.get("functions", [])
+    ]
+    events = [NotebookEvent(**e) for e in data.get("events", [])]
+    fields = {k: v for k, v in data.items() if k not in ("functions", "events")}
+    return GradeResult(functions=functions, events=events, **fields)

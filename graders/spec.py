@@ -1,0 +1,73 @@
+"""The assignment spec: what each graded function is worth and how its cases are made and compared."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+ASSIGNMENT_DIR = Path(__file__).resolve().parent.parent / "assignments" / "dnn_step_by_step"
+SPEC_PATH = ASSIGNMENT_DIR / "assignment.toml"
+PUBLIC_CASES_PATH = ASSIGNMENT_DIR / "cases" / "public.json"
+HIDDEN_CASES_PATH = ASSIGNMENT_DIR / "cases" / "hidden.json"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One graded function as the spec declares it."""
+
+    name: str
+    points: float
+    rtol: float
+    atol: float
+    seed: int | None
+    depends_on: tuple[str, ...]
+    public: tuple[str, ...]
+    hidden: tuple[dict, ...]
+
+
+@dataclass(frozen=True)
+class AssignmentSpec:
+    """The whole spec: assignment identity, partial-credit ladder and the graded functions in order."""
+
+    name: str
+    title: str
+    hidden_seed: int
+    partial_credit: dict[str, float]
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)
+
+    @property
+    def total_points(self) -> float:
+        """Sum of the points of every graded function."""
+        return sum(spec.points for spec in self.functions.values())
+
+
+def load_spec(path: Path | str = SPEC_PATH) -> AssignmentSpec:
+    """Read ``assignment.toml`` into an :class:`AssignmentSpec` (functions keep the file's order)."""
+    with open(path, "rb") as handle:
+        raw = tomllib.load(handle)
+    functions = {
+        name: FunctionSpec(
+            name=name,
+            points=float(entry["points"]),
+            rtol=float(entry["rtol"]),
+            atol=float(entry["atol"]),
+            seed=entry.get("seed"),
+            depends_on=tuple(entry.get("depends_on", ())),
+            public=tuple(entry.get("public", ())),
+            hidden=tuple(entry.get("hidden", ())),
+        )
+        for name, entry in raw["functions"].items()
+    }
+    return AssignmentSpec(
+        name=raw["assignment"]["name"],
+        title=raw["assignment"]["title"],
+        hidden_seed=int(raw["assignment"]["hidden_seed"]),
+        partial_credit={key: float(value) for key, value in raw["partial_credit"].items()},
+        functions=functions,
+    )

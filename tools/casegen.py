@@ -1,0 +1,326 @@
+"""Generate the assignment's test cases from the reference implementation.
+
+Public cases replay the examples that the notebook prints. Hidden cases come from seeded
+generators named in ``assignment.toml``; each hidden case gets its own ``numpy.random.Generator``
+seeded from the spec's ``hidden_seed``, the function's position and the case's position, so the
+files are byte-identical from run to run and adding a case never changes another one.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+import reference
+from graders.portable.casefile import CASEFILE_FORMAT, dumps_cases, encode_value
+from graders.spec import AssignmentSpec
+
+
+@dataclass
+class CaseInputs:
+    """The positional arguments of one call, and a short label saying what the case varies."""
+
+    args: list
+    label: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Public cases: the examples the notebook prints.
+# ---------------------------------------------------------------------------------------------
+
+
+def _printed_activation_inputs():
+    """A, W, b drawn as the notebook draws them: seed(1), both initialisations, then three draws."""
+    np.random.seed(1)
+    reference.initialize_parameters(3, 2, 1)
+    reference.initialize_parameters_deep([5, 4, 3])
+    A = np.random.randn(3, 2)
+    W = np.random.randn(1, 3)
+    b = np.random.randn(1, 1)
+    return A, W, b
+
+
+def _example_network(layer_dims, m, seed):
+    rng = np.random.default_rng(seed)
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        parameters["W%d" % l] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * 0.7
+        parameters["b%d" % l] = rng.standard_normal((layer_dims[l], 1)) * 0.3
+    X = rng.standard_normal((layer_dims[0], m))
+    return rng, parameters, X
+
+
+def _labels(rng, m, label=None):
+    """A (1, m) label row; with m >= 2 both classes appear."""
+    if label is not None:
+        return np.full((1, m), float(label))
+    Y = (rng.random((1, m)) < 0.5).astype(float)
+    if m >= 2:
+        Y[0, 0], Y[0, 1] = 1.0, 0.0
+        Y = Y[:, rng.permutation(m)]
+    return Y
+
+
+PUBLIC_BUILDERS: dict[str, Callable[[], CaseInputs]] = {}
+
+
+def _public(function: Callable[[], CaseInputs]) -> Callable[[], CaseInputs]:
+    PUBLIC_BUILDERS[function.__name__] = function
+    return function
+
+
+@_public
+def printed_initialize_parameters() -> CaseInputs:
+    return CaseInputs([3, 2, 1], "the printed example: initialize_parameters(3, 2, 1)")
+
+
+@_public
+def printed_initialize_parameters_deep() -> CaseInputs:
+    return CaseInputs([[5, 4, 3]], "the printed example: initialize_parameters_deep([5, 4, 3])")
+
+
+@_public
+def printed_linear_forward() -> CaseInputs:
+    A, W, b = _printed_activation_inputs()
+    return CaseInputs([A, W, b], "the A, W, b of the printed activation example")
+
+
+@_public
+def printed_sigmoid_forward() -> CaseInputs:
+    A, W, b = _printed_activation_inputs()
+    return CaseInputs([A, W, b, "sigmoid"], "the printed example, sigmoid")
+
+
+@_public
+def printed_relu_forward() -> CaseInputs:
+    A, W, b = _printed_activation_inputs()
+    return CaseInputs([A, W, b, "relu"], "the printed example, relu")
+
+
+@_public
+def example_L_model_forward() -> CaseInputs:
+    _, parameters, X = _example_network([5, 4, 3, 1], 4, seed=6)
+    return CaseInputs([X, parameters], "a 3-layer network [5, 4, 3, 1] on 4 examples")
+
+
+@_public
+def example_compute_cost() -> CaseInputs:
+    Y = np.array([[1.0, 1.0, 0.0]])
+    AL = np.array([[0.8, 0.9, 0.4]])
+    return CaseInputs([AL, Y], "AL = [[0.8, 0.9, 0.4]], Y = [[1, 1, 0]]")
+
+
+@_public
+def printed_linear_backward() -> CaseInputs:
+    np.random.seed(1)
+    dZ = np.random.randn(3, 4)
+    A = np.random.randn(5, 4)
+    W = np.random.randn(3, 5)
+    b = np.random.randn(3, 1)
+    return CaseInputs([dZ, (A, W, b)], "the printed example (seed 1, dZ of shape (3, 4))")
+
+
+def _activation_backward_example(activation):
+    rng, parameters, X = _example_network([3, 1], 2, seed=2)
+    _, cache = reference.linear_activation_forward(X, parameters["W1"], parameters["b1"], activation)
+    dA = rng.standard_normal((1, 2))
+    return CaseInputs([dA, cache, activation], "a (1, 2) layer fed by 3 units, %s" % activation)
+
+
+@_public
+def example_sigmoid_backward() -> CaseInputs:
+    return _activation_backward_example("sigmoid")
+
+
+@_public
+def example_relu_backward() -> CaseInputs:
+    return _activation_backward_example("relu")
+
+
+@_public
+def example_L_model_backward() -> CaseInputs:
+    rng, parameters, X = _example_network([4, 3, 2, 1], 3, seed=5)
+    AL, caches = reference.L_model_forward(X, parameters)
+    Y = _labels(rng, 3)
+    return CaseInputs([AL, Y, caches], "a 3-layer network [4, 3, 2, 1] on 3 examples")
+
+
+@_public
+def example_update_parameters() -> CaseInputs:
+    rng, parameters, _ = _example_network([4, 3, 1], 1, seed=4)
+    grads = _fake_grads(rng, parameters)
+    return CaseInputs([parameters, grads, 0.1], "a 2-layer network [4, 3, 1], learning rate 0.1")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hidden-case generators: each takes a seeded Generator and the parameters from the spec.
+# ---------------------------------------------------------------------------------------------
+
+
+def _fake_grads(rng, parameters):
+    grads = {}
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        grads["dW%d" % l] = rng.standard_normal(parameters["W%d" % l].shape)
+        grads["db%d" % l] = rng.standard_normal(parameters["b%d" % l].shape)
+        grads["dA%d" % (l - 1)] = rng.standard_normal((parameters["W%d" % l].shape[1], 2))
+    return grads
+
+
+def _layer(rng, n_prev, n, m, zero_rows=0):
+    A = rng.standard_normal((n_prev, m)) * 1.3
+    W = rng.standard_normal((n, n_prev)) * 0.8
+    b = rng.standard_normal((n, 1)) * 0.5
+    if zero_rows:
+        # rows of W and b set to zero give pre-activations that are exactly 0
+        W[:zero_rows] = 0.0
+        b[:zero_rows] = 0.0
+    return A, W, b
+
+
+def shallow_dims(rng, n_x, n_h, n_y):
+    return CaseInputs([n_x, n_h, n_y], "n_x=%d, n_h=%d, n_y=%d" % (n_x, n_h, n_y))
+
+
+def deep_dims(rng, layer_dims):
+    return CaseInputs([list(layer_dims)], "layer_dims=%s (L=%d)" % (list(layer_dims), len(layer_dims) - 1))
+
+
+def layer_inputs(rng, n_prev, n, m):
+    A, W, b = _layer(rng, n_prev, n, m)
+    return CaseInputs([A, W, b], "W of shape (%d, %d), m=%d" % (n, n_prev, m))
+
+
+def activation_inputs(rng, n_prev, n, m, activation, zero_rows=0):
+    A, W, b = _layer(rng, n_prev, n, m, zero_rows)
+    label = "%s, W of shape (%d, %d), m=%d" % (activation, n, n_prev, m)
+    if zero_rows:
+        label += ", some pre-activations exactly 0"
+    return CaseInputs([A, W, b, activation], label)
+
+
+def network_inputs(rng, layer_dims, m):
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        parameters["W%d" % l] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * 0.8
+        parameters["b%d" % l] = rng.standard_normal((layer_dims[l], 1)) * 0.4
+    X = rng.standard_normal((layer_dims[0], m))
+    return CaseInputs([X, parameters], "layer_dims=%s (L=%d), m=%d" % (list(layer_dims), len(layer_dims) - 1, m))
+
+
+def cost_inputs(rng, m, label=None):
+    AL = rng.uniform(0.05, 0.95, (1, m))
+    Y = _labels(rng, m, label)
+    return CaseInputs([AL, Y], "m=%d" % m + ("" if label is None else ", every label %d" % label))
+
+
+def linear_backward_inputs(rng, n_prev, n, m):
+    A, W, b = _layer(rng, n_prev, n, m)
+    dZ = rng.standard_normal((n, m))
+    return CaseInputs([dZ, (A, W, b)], "W of shape (%d, %d), m=%d" % (n, n_prev, m))
+
+
+def activation_backward_inputs(rng, n_prev, n, m, activation, zero_rows=0):
+    A, W, b = _layer(rng, n_prev, n, m, zero_rows)
+    Z = np.dot(W, A) + b
+    dA = rng.standard_normal((n, m))
+    label = "%s, W of shape (%d, %d), m=%d" % (activation, n, n_prev, m)
+    if zero_rows:
+        label += ", some pre-activations exactly 0"
+    return CaseInputs([dA, ((A, W, b), Z), activation], label)
+
+
+def network_backward_inputs(rng, layer_dims, m):
+    X, parameters = network_inputs(rng, layer_dims, m).args
+    AL, caches = reference.L_model_forward(X, parameters)
+    Y = _labels(rng, m)
+    return CaseInputs([AL, Y, caches], "layer_dims=%s (L=%d), m=%d" % (list(layer_dims), len(layer_dims) - 1, m))
+
+
+def update_inputs(rng, layer_dims, learning_rate):
+    X, parameters = network_inputs(rng, layer_dims, 1).args
+    grads = _fake_grads(rng, parameters)
+    return CaseInputs(
+        [parameters, grads, learning_rate],
+        "layer_dims=%s (L=%d), learning_rate=%s" % (list(layer_dims), len(layer_dims) - 1, learning_rate),
+    )
+
+
+HIDDEN_GENERATORS: dict[str, Callable[..., CaseInputs]] = {
+    generator.__name__: generator
+    for generator in (
+        shallow_dims,
+        deep_dims,
+        layer_inputs,
+        activation_inputs,
+        network_inputs,
+        cost_inputs,
+        linear_backward_inputs,
+        activation_backward_inputs,
+        network_backward_inputs,
+        update_inputs,
+    )
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Building the case documents.
+# ---------------------------------------------------------------------------------------------
+
+
+def _case_seed(spec: AssignmentSpec, function: str, index: int) -> int:
+    return (spec.hidden_seed + zlib.crc32(function.encode()) * 1000 + index) % (2**32)
+
+
+def _expected(function: str, inputs: CaseInputs) -> Any:
+    return getattr(reference, function)(*_copy(inputs.args))
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    return value
+
+
+def _case(spec: AssignmentSpec, function: str, kind: str, index: int, inputs: CaseInputs) -> dict:
+    return {
+        "id": "%s/%s/%d" % (function, kind, index),
+        "function": function,
+        "visibility": kind,
+        "label": inputs.label,
+        "seed": spec.functions[function].seed,
+        "rtol": spec.functions[function].rtol,
+        "atol": spec.functions[function].atol,
+        "args": encode_value(inputs.args),
+        "expected": encode_value(_expected(function, inputs)),
+    }
+
+
+def build_cases(spec: AssignmentSpec) -> dict[str, dict]:
+    """Return the case documents ``{"public": ..., "hidden": ...}`` for the whole assignment."""
+    public, hidden = [], []
+    for name, fspec in spec.functions.items():
+        for index, builder in enumerate(fspec.public, start=1):
+            public.append(_case(spec, name, "public", index, PUBLIC_BUILDERS[builder]()))
+        for index, entry in enumerate(fspec.hidden, start=1):
+            params = {key: value for key, value in entry.items() if key != "generator"}
+            rng = np.random.default_rng(_case_seed(spec, name, index))
+            inputs = HIDDEN_GENERATORS[entry["generator"]](rng, **params)
+            hidden.append(_case(spec, name, "hidden", index, inputs))
+    header = {"format": CASEFILE_FORMAT, "assignment": spec.name}
+    return {
+        "public": dict(header, visibility="public", cases=public),
+        "hidden": dict(header, visibility="hidden", cases=hidden),
+    }
+
+
+def render_case_files(spec: AssignmentSpec) -> dict[str, str]:
+    """The exact text of each case file, keyed by ``public`` and ``hidden``."""
+    return {kind: dumps_cases(document) for kind, document in build_cases(spec).items()}
