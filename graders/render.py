@@ -1,0 +1,75 @@
+"""Renderers: pure functions from a :class:`~graders.result.GradeResult` to text or JSON data."""
+
+from __future__ import annotations
+
+from graders.result import GradeResult
+from graders.scoring import function_feedback
+
+PASS_MARK = "\u2714"
+FAIL_MARK = "\u2718"
+
+
+def _points(value: float) -> str:
+    return ("%.2f" % value).rstrip("0").rstrip(".")
+
+
+def to_text(result: GradeResult, include_hidden: bool = True) -> str:
+    """A report a student or instructor reads in a terminal."""
+    lines = ["%s: %s / %s points%s" % (
+        result.submission, _points(result.score), _points(result.max_score),
+        " (public cases only)" if result.public_only else "")]
+    for function in result.functions:
+        mark = PASS_MARK if function.status == "passed" else FAIL_MARK
+        lines.append("%s %-28s %6s / %s" % (mark, function.name, _points(function.score), _points(function.max_score)))
+        if function.status != "passed":
+            feedback = function_feedback(function, include_hidden) if function.cases else "\n".join(function.notes)
+            lines.extend("    " + line for line in feedback.splitlines())
+    if result.events:
+        lines.append("")
+        lines.append("About the notebook:")
+        lines.extend("  - " + event.message for event in result.events)
+    return "\n".join(lines)
+
+
+def to_gradescope(result: GradeResult, hidden_visibility: str = "after_published") -> dict:
+    """The result in the shape of Gradescope's ``results.json``.
+
+    One test per graded function, named exactly like the function. Its feedback covers hidden
+    cases, so it gets ``hidden_visibility``; the public cases are summarised in a separate,
+    always-visible entry, so students get immediate feedback on the examples they can see.
+    """
+    tests = []
+    function_visibility = "visible" if result.public_only else hidden_visibility
+    for function in result.functions:
+        output = function_feedback(function) if function.cases else "\n".join(function.notes)
+        tests.append({
+            "name": function.name,
+            "score": function.score,
+            "max_score": function.max_score,
+            "status": function.status,
+            "output": output,
+            "visibility": function_visibility,
+        })
+    if not result.public_only and result.status == "graded":
+        summary = []
+        for function in result.functions:
+            public = [c for c in function.cases if c.visibility == "public"]
+            failing = [c for c in public if c.rung != "passed"]
+            mark = PASS_MARK if not failing else FAIL_MARK
+            summary.append("%s %s: %d of %d public cases passed" % (mark, function.name, len(public) - len(failing), len(public)))
+            if failing:
+                summary.append("    " + failing[0].message.replace("\n", "\n    "))
+        tests.append({"name": "Public cases (same as the notebook's self-checks)", "score": 0, "max_score": 0,
+                      "status": "passed", "output": "\n".join(summary), "visibility": "visible"})
+    for index, event in enumerate(result.events, start=1):
+        tests.append({"name": "Notebook note %d: %s" % (index, event.kind), "score": 0, "max_score": 0,
+                      "status": "failed" if event.kind not in ("sandbox", "output_capped") else "passed",
+                      "output": event.message, "visibility": "visible"})
+    return {
+        "score": result.score,
+        "max_score": result.max_score,
+        "execution_time": result.execution_time,
+        "output": "%s: %s / %s points." % (result.submission, _points(result.score), _points(result.max_score)),
+        "visibility": "visible",
+        "tests": tests,
+    }

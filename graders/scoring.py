@@ -1,0 +1,128 @@
+"""Turn a worker's plain-data reply into scores and feedback (trusted side only)."""
+
+from __future__ import annotations
+
+from graders.cases import Case
+from graders.portable.checks import PASSED, judge_outcome
+from graders.result import CaseResult, FunctionResult, NotebookEvent
+from graders.spec import AssignmentSpec
+
+MSG_CASES_PASSED = "{passed} of {total} cases passed."
+MSG_DEPENDENCY = (
+    "{name} calls {dependency}, which fails its own checks: fix {dependency} first, its errors carry over here."
+)
+MSG_CELL_MAY_DEFINE = "Cell {cell} failed ({detail}); if it was meant to define {name}, fix that cell first."
+MSG_DIAGNOSIS = "Likely mistake: {sentence}"
+MSG_CELL_ERROR = "Cell {cell} raised {detail}. The cells after it still ran."
+MSG_CELL_TIMEOUT = "Cell {cell} was stopped: {detail}. The cells after it still ran."
+MSG_CELL_CRASHED = "Cell {cell} crashed the process that ran it ({detail}). The cells after it still ran."
+MSG_OUTPUT_CAPPED = "Cell {cell} printed more than the grader keeps; the rest of its output was dropped."
+MSG_NOT_RUN = "the grading of this notebook stopped before this case"
+
+
+def case_credit(rung: str, partial_credit: dict[str, float]) -> float:
+    """The fraction of a case's share earned when it stopped at ``rung`` (see assignment.toml)."""
+    if rung == PASSED:
+        return 1.0
+    if rung in ("dtype", "values"):
+        return partial_credit.get("shapes", 0.0)
+    if rung == "inputs_unmodified":
+        return partial_credit.get("values", 0.0)
+    return 0.0
+
+
+def notebook_events(cell_reports: list[dict]) -> list[NotebookEvent]:
+    """Events for cells that failed, hung, crashed or printed too much (1-based cell numbers)."""
+    events = []
+    for report in cell_reports:
+        cell = int(report.get("index", 0)) + 1
+        status, detail = report.get("status"), str(report.get("detail", ""))[:600]
+        if status == "error":
+            events.append(NotebookEvent("cell_error", MSG_CELL_ERROR.format(cell=cell, detail=detail), cell))
+        elif status == "timeout":
+            events.append(NotebookEvent("cell_timeout", MSG_CELL_TIMEOUT.format(cell=cell, detail=detail), cell))
+        elif status == "crashed":
+            events.append(NotebookEvent("cell_crashed", MSG_CELL_CRASHED.format(cell=cell, detail=detail), cell))
+        if report.get("output_capped"):
+            events.append(NotebookEvent("output_capped", MSG_OUTPUT_CAPPED.format(cell=cell), cell))
+    return events
+
+
+def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, values: dict,
+                    events: list[NotebookEvent]) -> list[FunctionResult]:
+    """Judge every case and score every function of ``spec``."""
+    outcomes = {entry.get("id"): entry for entry in reply.get("calls", []) if isinstance(entry, dict)}
+    results = []
+    for name, fspec in spec.functions.items():
+        positions = [i for i, case in enumerate(cases) if case.function == name]
+        case_results, outputs, args_after = [], {}, {}
+        for position in positions:
+            case = cases[position]
+            outcome = outcomes.get(position) or {"status": "not_run", "detail": MSG_NOT_RUN}
+            value, after = values.get("v%d" % position), values.get("a%d" % position)
+            verdict = judge_outcome(
+                name, outcome, case.expected, case.args, value, after if "a%d" % position in values else None,
+                rtol=fspec.rtol, atol=fspec.atol, hidden=case.visibility == "hidden", label=case.label,
+            )
+            if outcome.get("status") == "ok":
+                outputs[case.id] = value
+                args_after[case.id] = after
+            case_results.append(CaseResult(
+                case_id=case.id, visibility=case.visibility, label=case.label, rung=verdict.rung,
+                passed=verdict.passed, credit=case_credit(verdict.rung, spec.partial_credit), message=verdict.message,
+            ))
+        mean = sum(c.credit for c in case_results) / len(case_results) if case_results else 0.0
+        result = FunctionResult(name=name, score=round(fspec.points * mean, 4), max_score=fspec.points,
+                                cases=case_results)
+        if result.status == "failed":
+            result.notes.extend(_diagnosis_notes(name, outputs, args_after, cases, positions))
+            result.notes.extend(_cell_notes(name, case_results, events))
+        results.append(result)
+    _add_dependency_notes(spec, results)
+    return results
+
+
+def _diagnosis_notes(name, outputs, args_after, cases, positions):
+    if not outputs:
+        return []
+    try:
+        from graders.diagnosis import diagnose
+    except ImportError:
+        return []
+    own_cases = [cases[p] for p in positions]
+    try:
+        sentence = diagnose(name, outputs, own_cases, args_after=args_after)
+    except TypeError:
+        sentence = diagnose(name, outputs, own_cases)
+    return [MSG_DIAGNOSIS.format(sentence=sentence)] if sentence else []
+
+
+def _cell_notes(name, case_results, events):
+    if not any(c.rung == "defined" for c in case_results):
+        return []
+    failed = [e for e in events if e.kind in ("cell_error", "cell_timeout", "cell_crashed")]
+    return [MSG_CELL_MAY_DEFINE.format(cell=e.cell, detail=e.message.split(" raised ", 1)[-1].split(". The")[0],
+                                       name=name) for e in failed[:2]]
+
+
+def _add_dependency_notes(spec, results):
+    by_name = {r.name: r for r in results}
+    for result in results:
+        if result.status != "failed":
+            continue
+        for dependency in spec.functions[result.name].depends_on:
+            if dependency in by_name and by_name[dependency].status == "failed":
+                result.notes.append(MSG_DEPENDENCY.format(name=result.name, dependency=dependency))
+                break
+
+
+def function_feedback(result: FunctionResult, include_hidden: bool = True) -> str:
+    """The feedback text of one function: notes first, then the first failing case's message."""
+    shown = [c for c in result.cases if include_hidden or c.visibility == "public"]
+    lines = [MSG_CASES_PASSED.format(passed=sum(1 for c in shown if c.rung == PASSED), total=len(shown))]
+    lines.extend(result.notes)
+    failing = [c for c in shown if c.rung != PASSED]
+    if failing:
+        first = failing[0]
+        lines.append("Case %s (%s): %s" % (first.case_id, first.label, first.message))
+    return "\n".join(lines)

@@ -1,0 +1,187 @@
+"""What one forked child does with one submission: run its cells, then call its functions.
+
+Every finished step (a cell, a call) is reported at once as one frame on ``event_fd``, so a crash
+or a hard kill loses only the step that was running. Student output goes to a capped buffer,
+never to the worker's protocol pipes.
+"""
+
+import builtins
+import io
+import os
+import resource
+import signal
+import sys
+import time
+import traceback
+
+import numpy as np
+
+from ..portable.wire import encode_frame
+from .magics import transform_cell
+
+MAX_STEP_OUTPUT = 8 * 1024
+
+
+class StepTimeout(BaseException):
+    """Raised by the alarm when a cell or call runs past its limit."""
+
+
+def _on_alarm(signum, frame):
+    raise StepTimeout()
+
+
+class CappedOutput(io.TextIOBase):
+    """A stand-in for stdout/stderr that keeps the first ``cap`` characters and counts the rest."""
+
+    def __init__(self, cap):
+        self.cap = cap
+        self.parts = []
+        self.kept = 0
+        self.total = 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        text = str(text)
+        self.total += len(text)
+        room = self.cap - self.kept
+        if room > 0:
+            self.parts.append(text[:room])
+            self.kept += min(room, len(text))
+        return len(text)
+
+    def take(self):
+        text = "".join(self.parts)
+        capped = self.total > self.kept
+        self.parts, self.kept, self.total = [], 0, 0
+        return text, capped
+
+
+def _error_summary(error, filename_prefix="<cell"):
+    """``NameError: name 'x' is not defined (cell 3, line 2)`` without the worker's own frames."""
+    text = "%s: %s" % (type(error).__name__, str(error)[:500])
+    if isinstance(error, SyntaxError):
+        return "%s: %s (line %s)" % (type(error).__name__, error.msg, error.lineno)
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(filename_prefix)]
+    if frames:
+        last = frames[-1]
+        text += " (%s, line %d)" % (last.filename.strip("<>"), last.lineno)
+    return text
+
+
+class _Emitter:
+    def __init__(self, fd):
+        self.fd = fd
+
+    def send(self, header, values=None):
+        data = encode_frame(header, values)
+        view = memoryview(data)
+        while view:
+            written = os.write(self.fd, view)
+            view = view[written:]
+
+
+def apply_limits(limits):
+    """Resource limits for the child, set right after fork (before any student code)."""
+    memory = int(limits.get("memory_mb", 0)) * 1024 * 1024
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    cpu = int(limits.get("cpu_seconds", 0))
+    if cpu:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    fsize = int(limits.get("file_mb", 0)) * 1024 * 1024
+    if fsize:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    nofile = int(limits.get("open_files", 0))
+    if nofile:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+    nproc = int(limits.get("processes", 0))
+    if nproc:
+        try:
+            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        except (ValueError, OSError):
+            pass
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def run_child(event_fd, cells, calls, call_args, start_cell, start_call, report_cells, limits):
+    """Run a submission from ``start_cell``/``start_call`` on; never returns (``os._exit``).
+
+    Cells before ``start_cell`` that are re-run after a restart are executed silently.
+    """
+    emit = _Emitter(event_fd)
+    output = CappedOutput(MAX_STEP_OUTPUT)
+    sys.stdout = sys.stderr = output
+    signal.signal(signal.SIGALRM, _on_alarm)
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    skip = set(limits.get("skip_cells", ()))
+    for index, source in enumerate(cells):
+        if index in skip:
+            continue
+        report = report_cells and index >= start_cell
+        event = _run_cell(index, source, namespace, limits.get("cell_seconds", 10), output)
+        if report:
+            emit.send(event)
+    for position in range(start_call, len(calls)):
+        call = calls[position]
+        header, values = _run_call(position, call, call_args[position], namespace,
+                                   limits.get("call_seconds", 5), output)
+        emit.send(header, values)
+    emit.send({"type": "done"})
+    os._exit(0)
+
+
+def _timed(seconds, function, *args):
+    signal.setitimer(signal.ITIMER_REAL, max(float(seconds), 0.001))
+    try:
+        return function(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _run_cell(index, source, namespace, seconds, output):
+    started = time.perf_counter()
+    event = {"type": "cell", "index": index, "status": "ok"}
+    try:
+        code = compile(transform_cell(source), "<cell %d>" % (index + 1), "exec")
+        _timed(seconds, exec, code, namespace)
+    except StepTimeout:
+        event.update(status="timeout", detail="stopped after %g s" % seconds)
+    except SystemExit as error:
+        event.update(status="error", detail="the cell called exit(%s); the grader went on" % (error.code,))
+    except BaseException as error:  # noqa: BLE001 - any failure of student code is data
+        event.update(status="error", detail=_error_summary(error))
+    text, capped = output.take()
+    event["seconds"] = round(time.perf_counter() - started, 4)
+    event["output_capped"] = capped
+    if event["status"] != "ok":
+        event["output_tail"] = text[-400:]
+    return event
+
+
+def _run_call(position, call, args, namespace, seconds, output):
+    name = call["function"]
+    header = {"type": "call", "position": position, "status": "ok"}
+    function = namespace.get(name)
+    if name not in namespace:
+        header["status"] = "missing"
+        return header, None
+    if not callable(function):
+        header.update(status="not_callable", detail=type(function).__name__)
+        return header, None
+    started = time.perf_counter()
+    try:
+        if call.get("seed") is not None:
+            np.random.seed(call["seed"])
+        value = _timed(seconds, function, *args)
+    except StepTimeout:
+        header.update(status="timeout", seconds=seconds)
+        return header, None
+    except BaseException as error:  # noqa: BLE001
+        header.update(status="error", detail=_error_summary(error))
+        return header, None
+    finally:
+        output.take()
+    header["seconds"] = round(time.perf_counter() - started, 5)
+    return header, {"value": value, "args_after": list(args)}

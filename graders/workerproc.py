@@ -1,0 +1,128 @@
+"""The grader's handle on one worker process: start it, send the case inputs once, run
+submissions, and read back plain data. Expected values never leave this process."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import select
+import subprocess
+import time
+
+from graders.cases import Case
+from graders.portable import wire
+from graders.sandbox import Launch, worker_launch
+
+
+class WorkerDied(Exception):
+    """The worker process ended or broke the protocol; the submission gets a could-not-grade result."""
+
+
+DEFAULT_LIMITS = {
+    "cell_seconds": 10.0,
+    "call_seconds": 5.0,
+    "notebook_seconds": 60.0,
+    "memory_mb": 2048,
+    "cpu_seconds": 120,
+    "file_mb": 16,
+    "open_files": 64,
+    "processes": 0,
+}
+
+
+class WorkerProcess:
+    """A warm worker with every case's inputs loaded; :meth:`run` grades one submission's cells."""
+
+    def __init__(self, cases: list[Case], limits: dict, sandbox: str = "auto"):
+        self.cases = cases
+        self.limits = dict(DEFAULT_LIMITS, **limits)
+        self.launch: Launch = worker_launch(sandbox)
+        self.proc: subprocess.Popen | None = None
+        self._start()
+
+    def _start(self) -> None:
+        self.proc = subprocess.Popen(
+            self.launch.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=self.launch.env or None, close_fds=True, start_new_session=True,
+        )
+        calls = [{"function": case.function, "seed": case.seed} for case in self.cases]
+        header = {"op": "setup", "calls": calls, "limits": self.limits}
+        self._write(wire.encode_frame(header, {"args": [case.args for case in self.cases]}))
+        reply = self._read(timeout=60)
+        if reply[0].get("op") != "ready":
+            raise WorkerDied("the worker did not start: %r" % (reply[0],))
+
+    def run(self, cells: list[str], positions: list[int] | None = None,
+            limits: dict | None = None) -> tuple[dict, dict]:
+        """Run one submission; return the reply header and the decoded values (plain data)."""
+        token = secrets.token_hex(8)
+        request = {"op": "run", "job": token, "cells": cells, "calls": positions, "limits": limits or {}}
+        self._write(wire.encode_frame(request))
+        budget = float((limits or {}).get("notebook_seconds", self.limits["notebook_seconds"]))
+        header, blob = self._read(timeout=budget + 30)
+        if header.get("job") != token:
+            raise WorkerDied("the worker's reply belongs to another job")
+        try:
+            values = wire.decode_values(header, blob)
+        except (ValueError, TypeError, KeyError, RecursionError) as error:
+            raise WorkerDied("the worker sent values that are not valid data (%s)" % error) from None
+        return header, values
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as error:
+            raise WorkerDied("the worker is gone (%s)" % error) from None
+
+    def _read(self, timeout: float) -> tuple[dict, bytes]:
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        head = self._read_exact(fd, wire._HEAD.size, deadline)
+        text_len, blob_len = wire._HEAD.unpack(head)
+        if text_len + blob_len > wire.MAX_FRAME_BYTES:
+            raise WorkerDied("the worker sent an oversized reply")
+        import json
+
+        try:
+            header = json.loads(self._read_exact(fd, text_len, deadline).decode("utf-8"))
+        except (ValueError, RecursionError) as error:
+            raise WorkerDied("the worker sent a malformed reply (%s)" % type(error).__name__) from None
+        blob = self._read_exact(fd, blob_len, deadline) if blob_len else b""
+        if not isinstance(header, dict):
+            raise WorkerDied("the worker sent a malformed reply")
+        return header, blob
+
+    def _read_exact(self, fd: int, size: int, deadline: float) -> bytes:
+        chunks, remaining = [], size
+        while remaining:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                raise WorkerDied("the worker did not answer in time")
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                raise WorkerDied("the worker ended unexpectedly")
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        """Stop the worker and everything it started."""
+        if self.proc is None:
+            return
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, 9)
+            except (ProcessLookupError, PermissionError):
+                self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+        self.proc = None
