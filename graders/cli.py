@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print("dnngrade: %s" % error, file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error of ours
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("dnngrade: interrupted", file=sys.stderr)
         return 130

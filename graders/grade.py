@@ -126,7 +126,7 @@ class Grader:
         events.extend(NotebookEvent("worker", str(note)[:300]) for note in reply.get("notes", []))
         if worker.launch.note:
             events.append(NotebookEvent("sandbox", worker.launch.note))
-        functions = score_functions(self.spec, self.cases, reply, values, events)
+        functions = score_functions(self.spec, self.cases, reply, values, cells)
         return GradeResult(
             submission=name, score=round(sum(f.score for f in functions), 4), max_score=self.spec.total_points,
             functions=functions, events=events, execution_time=round(time.perf_counter() - started, 4),

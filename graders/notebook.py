@@ -57,9 +57,10 @@ def code_cells(data: bytes, max_bytes: int = MAX_NOTEBOOK_BYTES) -> list[str]:
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as error:
-        detail = str(error).split(":")[0] if isinstance(error, json.JSONDecodeError) else "nested too deeply"
         if isinstance(error, json.JSONDecodeError):
-            detail = "%s at line %d, column %d" % (error.msg, error.lineno, error.colno)
+            detail = "%s; line %d, column %d" % (error.msg, error.lineno, error.colno)
+        else:
+            detail = "nested too deeply"
         raise NotebookError(MSG_BAD_JSON.format(error=detail)) from None
     if not isinstance(document, dict):
         raise NotebookError(MSG_NOT_NOTEBOOK.format(why="the top level is not an object"))

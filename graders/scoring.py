@@ -49,8 +49,17 @@ def notebook_events(cell_reports: list[dict]) -> list[NotebookEvent]:
 
 
 def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, values: dict,
-                    events: list[NotebookEvent]) -> list[FunctionResult]:
-    """Judge every case and score every function of ``spec``."""
+                    cell_sources: list[str] | None = None) -> list[FunctionResult]:
+    """Judge every case and score every function of ``spec``.
+
+    ``cell_sources`` lets the feedback point at a failed cell that defines a missing function.
+    """
+    cell_reports = []
+    for report in reply.get("cells", []):
+        if isinstance(report, dict) and report.get("status") != "ok":
+            index = report.get("index")
+            source = cell_sources[index] if cell_sources and isinstance(index, int) and 0 <= index < len(cell_sources) else ""
+            cell_reports.append(dict(report, source_head=source))
     outcomes = {entry.get("id"): entry for entry in reply.get("calls", []) if isinstance(entry, dict)}
     results = []
     for name, fspec in spec.functions.items():
@@ -76,7 +85,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, values
                                 cases=case_results)
         if result.status == "failed":
             result.notes.extend(_diagnosis_notes(name, outputs, args_after, cases, positions))
-            result.notes.extend(_cell_notes(name, case_results, events))
+            result.notes.extend(_cell_notes(name, case_results, cell_reports))
         results.append(result)
     _add_dependency_notes(spec, results)
     return results
@@ -97,12 +106,16 @@ def _diagnosis_notes(name, outputs, args_after, cases, positions):
     return [MSG_DIAGNOSIS.format(sentence=sentence)] if sentence else []
 
 
-def _cell_notes(name, case_results, events):
+def _cell_notes(name, case_results, cell_reports):
+    """Point at failed cells that may have been meant to define a missing function."""
     if not any(c.rung == "defined" for c in case_results):
         return []
-    failed = [e for e in events if e.kind in ("cell_error", "cell_timeout", "cell_crashed")]
-    return [MSG_CELL_MAY_DEFINE.format(cell=e.cell, detail=e.message.split(" raised ", 1)[-1].split(". The")[0],
-                                       name=name) for e in failed[:2]]
+    notes = []
+    for report in cell_reports:
+        if report.get("status") != "ok" and ("def %s" % name) in report.get("source_head", "def %s" % name):
+            notes.append(MSG_CELL_MAY_DEFINE.format(cell=int(report.get("index", 0)) + 1,
+                                                    detail=str(report.get("detail", ""))[:300], name=name))
+    return notes[:2]
 
 
 def _add_dependency_notes(spec, results):

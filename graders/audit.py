@@ -1,0 +1,308 @@
+"""Mutation audit: grade every known variant through the real grading path.
+
+For each variant in :mod:`assignments.dnn_step_by_step.mistakes`, a notebook is built holding the
+reference solution of every graded function except the one the variant replaces, and it is graded
+by one warm :class:`graders.grade.Grader`, exactly as a submission would be. Then:
+
+* a **wrong** variant must lose points on its own function (otherwise it *survived*: the cases
+  no longer catch that bug), and its feedback should name its mistake (the diagnosis);
+* a **correct** alternative must earn full marks on every function (otherwise it was
+  *penalised*: the grader rejects a right answer).
+
+``dnngrade audit`` prints one row per function and exits with status 1 on any survivor or
+penalised alternative. When a survivor appears, strengthen the hidden cases (``assignment.toml``
+and ``tools/casegen.py``), never the variant.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+
+import reference.dnn
+from assignments.dnn_step_by_step.mistakes import CORRECT, VARIANTS, WRONG, Variant
+from graders.result import GradeResult
+
+IMPORT_CELL = "import numpy as np\nfrom dnn_utils import sigmoid, sigmoid_backward, relu, relu_backward\n"
+DIAGNOSIS_PREFIX = "Likely mistake:"
+
+CAUGHT = "caught"  #: a wrong variant lost points on its function
+SURVIVED = "survived"  #: a wrong variant kept full marks on its function
+FULL_MARKS = "full_marks"  #: a correct alternative earned every point
+PENALISED = "penalised"  #: a correct alternative lost points somewhere
+NOT_GRADED = "not_graded"  #: the grader returned no grade (unreadable notebook, grader fault)
+
+MSG_SURVIVOR = (
+    "{id} kept full marks on {function}: no case catches this mistake. Strengthen the hidden "
+    "cases of {function} (assignment.toml, tools/casegen.py), then run `dnngrade cases`."
+)
+MSG_PENALISED = "{id} is a correct alternative but lost points on {functions}."
+MSG_NOT_GRADED = "{id} was not graded ({status}): {reason}"
+MSG_ALL_GOOD = (
+    "All {wrong} wrong variants lost points and all {correct} correct alternatives earned full marks."
+)
+
+
+# -- notebooks ----------------------------------------------------------------------------------
+
+
+def reference_source(function: str) -> str:
+    """The reference solution of ``function`` as notebook code (its ``def``, docstring included)."""
+    return inspect.getsource(getattr(reference.dnn, function))
+
+
+def build_notebook(replacements: Mapping[str, str] | None = None, title: str = "") -> dict:
+    """An nbformat-4 notebook: the import cell, then one cell per graded function.
+
+    Each function's cell holds the reference solution, or ``replacements[function]`` when given.
+    """
+    replacements = replacements or {}
+    sources = [IMPORT_CELL] + [replacements.get(name, reference_source(name))
+                               for name in reference.dnn.GRADED_FUNCTIONS]
+    cells = [_cell("markdown", "# " + (title or "Reference solution"), 0)]
+    cells += [_cell("code", source, index) for index, source in enumerate(sources, start=1)]
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def _cell(kind: str, source: str, index: int) -> dict:
+    cell = {"cell_type": kind, "id": "cell-%d" % index, "metadata": {}, "source": source.splitlines(True)}
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    return cell
+
+
+def variant_notebook(variant: Variant) -> bytes:
+    """The notebook for ``variant``: the reference everywhere except ``variant.function``."""
+    document = build_notebook({variant.function: variant.source}, title="Audit: %s" % variant.id)
+    return json.dumps(document, indent=1).encode("utf-8")
+
+
+# -- results ------------------------------------------------------------------------------------
+
+
+@dataclass
+class VariantOutcome:
+    """What grading one variant's notebook showed."""
+
+    id: str
+    function: str
+    kind: str  #: "wrong" or "correct"
+    verdict: str  #: caught | survived | full_marks | penalised | not_graded
+    score: float  #: points earned on the variant's own function
+    max_score: float
+    lost_on: list[str] = field(default_factory=list)  #: every function that lost points
+    diagnosed: bool | None = None  #: wrong variants: the feedback named this variant's mistake
+    diagnosis_shown: str = ""  #: the diagnosis note on the variant's function, if any
+    stray_diagnoses: list[str] = field(default_factory=list)  #: diagnosis notes on other functions
+    detail: str = ""  #: why a notebook was not graded
+
+    @property
+    def ok(self) -> bool:
+        """Whether this outcome is what the audit requires."""
+        return self.verdict in (CAUGHT, FULL_MARKS)
+
+
+@dataclass
+class FunctionAudit:
+    """One row of the audit table."""
+
+    function: str
+    wrong_total: int = 0
+    wrong_caught: int = 0
+    diagnosed: int = 0
+    correct_total: int = 0
+    correct_full_marks: int = 0
+    survivors: list[str] = field(default_factory=list)
+    penalised: list[str] = field(default_factory=list)
+    not_graded: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AuditReport:
+    """Every variant's outcome; the table rows are computed from them."""
+
+    outcomes: list[VariantOutcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every wrong variant lost points and every correct alternative kept full marks."""
+        return all(outcome.ok for outcome in self.outcomes)
+
+    def rows(self) -> list[FunctionAudit]:
+        """One :class:`FunctionAudit` per function that has variants, in the notebook's order."""
+        rows: dict[str, FunctionAudit] = {}
+        order = list(reference.dnn.GRADED_FUNCTIONS)
+        for outcome in sorted(self.outcomes, key=lambda o: order.index(o.function)):
+            row = rows.setdefault(outcome.function, FunctionAudit(outcome.function))
+            if outcome.kind == WRONG:
+                row.wrong_total += 1
+                row.wrong_caught += outcome.verdict == CAUGHT
+                row.diagnosed += bool(outcome.diagnosed)
+                if outcome.verdict == SURVIVED:
+                    row.survivors.append(outcome.id)
+            else:
+                row.correct_total += 1
+                row.correct_full_marks += outcome.verdict == FULL_MARKS
+                if outcome.verdict == PENALISED:
+                    row.penalised.append(outcome.id)
+            if outcome.verdict == NOT_GRADED:
+                row.not_graded.append(outcome.id)
+        return list(rows.values())
+
+    def to_dict(self) -> dict:
+        """Plain data for ``--json``: the rows, the totals and every outcome."""
+        rows = self.rows()
+        return {
+            "ok": self.ok,
+            "totals": asdict(_totals(rows)),
+            "functions": [asdict(row) for row in rows],
+            "variants": [asdict(outcome) for outcome in self.outcomes],
+        }
+
+
+def _totals(rows: Iterable[FunctionAudit]) -> FunctionAudit:
+    total = FunctionAudit("total")
+    for row in rows:
+        for name in ("wrong_total", "wrong_caught", "diagnosed", "correct_total", "correct_full_marks"):
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+        total.survivors += row.survivors
+        total.penalised += row.penalised
+        total.not_graded += row.not_graded
+    return total
+
+
+def judge_variant(variant: Variant, result: GradeResult) -> VariantOutcome:
+    """Turn the grade of ``variant``'s notebook into an outcome."""
+    if result.status != "graded":
+        reason = result.events[0].message if result.events else ""
+        return VariantOutcome(variant.id, variant.function, variant.kind, NOT_GRADED, 0.0, 0.0,
+                              detail=MSG_NOT_GRADED.format(id=variant.id, status=result.status, reason=reason))
+    own = result.function(variant.function)
+    lost_on = [f.name for f in result.functions if f.score < f.max_score - 1e-9]
+    shown = _diagnosis_notes(own.notes)
+    stray = ["%s: %s" % (f.name, note) for f in result.functions if f.name != variant.function
+             for note in _diagnosis_notes(f.notes)]
+    outcome = VariantOutcome(variant.id, variant.function, variant.kind, "", own.score, own.max_score,
+                             lost_on=lost_on, diagnosis_shown=" / ".join(shown), stray_diagnoses=stray)
+    if variant.kind == WRONG:
+        outcome.verdict = CAUGHT if variant.function in lost_on else SURVIVED
+        outcome.diagnosed = any(variant.diagnosis in note for note in shown)
+    else:
+        outcome.verdict = PENALISED if lost_on else FULL_MARKS
+    return outcome
+
+
+def _diagnosis_notes(notes: Iterable[str]) -> list[str]:
+    return [note for note in notes if note.startswith(DIAGNOSIS_PREFIX)]
+
+
+# -- running ------------------------------------------------------------------------------------
+
+
+def select_variants(function: str | None = None) -> list[Variant]:
+    """The variants to audit: all of them, or those of ``function``."""
+    return [v for v in VARIANTS if function in (None, v.function)]
+
+
+def run_audit(
+    variants: Iterable[Variant] | None = None,
+    grader=None,
+    progress: Callable[[VariantOutcome], None] | None = None,
+) -> AuditReport:
+    """Grade every variant's notebook and judge it.
+
+    Parameters
+    ----------
+    variants : iterable of Variant, optional
+        What to audit; every variant by default.
+    grader : graders.grade.Grader, optional
+        A warm grader to reuse; one is started (all cases, default limits) and stopped otherwise.
+    progress : callable, optional
+        Called with each outcome as soon as it is known.
+    """
+    variants = list(VARIANTS if variants is None else variants)
+    if grader is None:
+        from graders.grade import Grader
+
+        with Grader(public_only=False) as own_grader:
+            return run_audit(variants, own_grader, progress)
+    report = AuditReport()
+    for variant in variants:
+        result = grader.grade_bytes(variant_notebook(variant), name="%s.ipynb" % variant.id)
+        outcome = judge_variant(variant, result)
+        report.outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+    return report
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+_COLUMNS = ("function", "wrong caught", "diagnosed", "correct full marks")
+
+
+def to_text(report: AuditReport) -> str:
+    """The audit table, then survivors, penalised alternatives and undiagnosed mistakes by name."""
+    rows = report.rows()
+    table = [_COLUMNS]
+    for row in rows + [_totals(rows)]:
+        table.append((
+            row.function,
+            _ratio(row.wrong_caught, row.wrong_total),
+            _ratio(row.diagnosed, row.wrong_total),
+            _ratio(row.correct_full_marks, row.correct_total),
+        ))
+    widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS))]
+    lines = ["  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
+                       for i, (cell, width) in enumerate(zip(line, widths))).rstrip() for line in table]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    lines.insert(len(lines) - 1, lines[1])
+    lines.append("")
+    lines.extend(_problems(report))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _ratio(part: int, whole: int) -> str:
+    if not whole:
+        return "-"
+    return "%d/%d (%d%%)" % (part, whole, round(100 * part / whole))
+
+
+def _problems(report: AuditReport) -> list[str]:
+    lines = []
+    for outcome in report.outcomes:
+        if outcome.verdict == SURVIVED:
+            lines.append("SURVIVOR  " + MSG_SURVIVOR.format(id=outcome.id, function=outcome.function))
+        elif outcome.verdict == PENALISED:
+            lines.append("PENALISED " + MSG_PENALISED.format(id=outcome.id, functions=", ".join(outcome.lost_on)))
+        elif outcome.verdict == NOT_GRADED:
+            lines.append("NOT GRADED " + outcome.detail)
+    if not lines:
+        wrong = sum(1 for o in report.outcomes if o.kind == WRONG)
+        correct = sum(1 for o in report.outcomes if o.kind == CORRECT)
+        lines.append(MSG_ALL_GOOD.format(wrong=wrong, correct=correct))
+    undiagnosed = [o for o in report.outcomes if o.kind == WRONG and o.verdict == CAUGHT and not o.diagnosed]
+    if undiagnosed:
+        lines.append("")
+        lines.append("Caught but not diagnosed (the feedback falls back to the check ladder):")
+        for outcome in undiagnosed:
+            shown = (" - named instead: " + outcome.diagnosis_shown) if outcome.diagnosis_shown else ""
+            lines.append("  %s%s" % (outcome.id, shown))
+    stray = [o for o in report.outcomes if o.stray_diagnoses]
+    if stray:
+        lines.append("")
+        lines.append("Diagnoses shown on functions the variant did not replace (a failing dependency):")
+        for outcome in stray:
+            for note in outcome.stray_diagnoses:
+                lines.append("  %s -> %s" % (outcome.id, note))
+    return lines

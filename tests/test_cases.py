@@ -1,0 +1,99 @@
+"""The stored cases are current, reproducible, complete and exact."""
+
+import json
+
+import numpy as np
+import pytest
+
+from graders.cases import CASE_PATHS, load_case_set, stale_case_files, write_case_files
+from graders.cli import main
+from graders.portable.casefile import decode_value, dumps_cases, encode_value
+from graders.spec import load_spec
+from tools.casegen import build_cases, render_case_files
+
+SPEC = load_spec()
+
+
+def test_stored_case_files_are_current():
+    assert stale_case_files(SPEC) == []
+
+
+def test_cli_check_exits_zero(capsys):
+    assert main(["cases", "--check"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_regeneration_is_byte_identical():
+    assert render_case_files(SPEC) == render_case_files(SPEC)
+
+
+def test_check_names_a_stale_file(tmp_path, capsys):
+    paths = {"public": tmp_path / "public.json", "hidden": tmp_path / "hidden.json"}
+    write_case_files(SPEC, paths)
+    assert stale_case_files(SPEC, paths) == []
+    text = paths["hidden"].read_text().replace("0.", "0.9", 1)
+    paths["hidden"].write_text(text)
+    problems = stale_case_files(SPEC, paths)
+    assert len(problems) == 1 and "hidden.json" in problems[0] and "out of date" in problems[0]
+    paths["public"].unlink()
+    assert any("missing" in p for p in stale_case_files(SPEC, paths))
+
+
+def test_public_and_hidden_are_separate_files():
+    public = json.loads(CASE_PATHS["public"].read_text())
+    hidden = json.loads(CASE_PATHS["hidden"].read_text())
+    assert {c["visibility"] for c in public["cases"]} == {"public"}
+    assert {c["visibility"] for c in hidden["cases"]} == {"hidden"}
+
+
+@pytest.mark.parametrize("function", list(SPEC.functions))
+def test_every_function_has_public_and_six_hidden_cases(function):
+    cases = load_case_set()
+    assert sum(1 for c in cases if c.function == function and c.visibility == "public") >= 1
+    assert sum(1 for c in cases if c.function == function and c.visibility == "hidden") >= 6
+
+
+def test_hidden_cases_vary_what_hard_coding_gets_wrong():
+    hidden = [c for c in load_case_set() if c.visibility == "hidden"]
+    forward = [c for c in hidden if c.function == "L_model_forward"]
+    assert {len(c.args[1]) // 2 for c in forward} == {1, 2, 3, 4, 5}
+    assert 1 in {c.args[0].shape[1] for c in forward}
+    costs = [c for c in hidden if c.function == "compute_cost"]
+    assert any(c.args[1].shape[1] == 1 for c in costs)
+    assert all(set(np.unique(c.args[1])) == {0.0, 1.0} for c in costs if c.args[1].shape[1] > 1)
+    relu_cases = [c for c in hidden if c.function == "linear_activation_forward" and c.args[3] == "relu"]
+    pre_activations = [np.dot(c.args[1], c.args[0]) + c.args[2] for c in relu_cases]
+    assert any((z == 0).any() for z in pre_activations) and all((z < 0).any() for z in pre_activations)
+    shapes = {c.args[1].shape for c in hidden if c.function == "linear_forward"}
+    assert any(rows != cols for rows, cols in shapes)
+
+
+def test_public_cases_are_the_printed_examples():
+    cases = {c.id: c for c in load_case_set(public_only=True)}
+    sigmoid = cases["linear_activation_forward/public/1"].expected[0]
+    relu = cases["linear_activation_forward/public/2"].expected[0]
+    assert np.allclose(sigmoid, [[0.70138767, 0.87255611]], atol=5e-9)
+    assert np.allclose(relu, [[0.85391458, 1.92375077]], atol=5e-9)
+    assert np.allclose(cases["linear_backward/public/1"].expected[2], [[-0.14713786], [-0.11313155], [-0.13209101]],
+                       atol=5e-9)
+
+
+def test_float64_round_trips_exactly():
+    rng = np.random.default_rng(0)
+    value = {"a": (rng.standard_normal((3, 4)) * 1e-7, [np.float64(np.pi), 3]), "b": np.array([[1, 2]])}
+    back = decode_value(json.loads(dumps_cases({"v": encode_value(value)}))["v"])
+    assert back["a"][0].tobytes() == value["a"][0].tobytes()
+    assert back["a"][1][0] == np.pi and back["b"].dtype == value["b"].dtype
+
+
+def test_case_encoding_refuses_what_it_cannot_store():
+    with pytest.raises(TypeError):
+        encode_value(object())
+    with pytest.raises(TypeError):
+        encode_value(np.array(["x"]))
+
+
+def test_build_cases_keeps_spec_order():
+    documents = build_cases(SPEC)
+    order = list(dict.fromkeys(c["function"] for c in documents["hidden"]["cases"]))
+    assert order == list(SPEC.functions)

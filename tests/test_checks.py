@@ -1,0 +1,111 @@
+"""The check ladder on its own: fair to correct variations, precise about mistakes."""
+
+import numpy as np
+import pytest
+
+from graders.portable import checks
+from graders.portable.wire import Foreign, Subclassed
+
+OK = {"status": "ok"}
+
+
+def judge(name, expected, got, args=(), after=None, hidden=False):
+    return checks.judge_outcome(name, OK, expected, list(args), got, after, hidden=hidden, label="m=1")
+
+
+@pytest.mark.parametrize("got", [0.25, np.float64(0.25), np.array(0.25), np.float32(0.25)])
+def test_cost_may_be_any_scalar(got):
+    assert judge("compute_cost", np.array(0.25), got).passed
+
+
+def test_cost_of_shape_1_1_points_at_squeeze():
+    verdict = judge("compute_cost", np.array(0.25), np.array([[0.25]]))
+    assert verdict.rung == "shapes" and "np.squeeze" in verdict.message
+
+
+def test_lists_and_tuples_are_interchangeable_in_caches():
+    Z = np.ones((1, 2))
+    expected = (Z, (Z, Z, Z))
+    assert judge("linear_forward", expected, [Z, [Z, Z, Z]]).passed
+
+
+def test_extra_keys_never_cost_and_dA_keys_are_not_graded():
+    grads = {"dW1": np.ones((1, 2)), "db1": np.ones((1, 1)), "dA0": np.ones((2, 3))}
+    got = {"dW1": np.ones((1, 2)), "db1": np.ones((1, 1)), "dA1": np.zeros((5, 5)), "extra": 3}
+    assert judge("L_model_backward", grads, got).passed
+
+
+def test_missing_key_is_a_structure_failure_naming_the_key():
+    verdict = judge("initialize_parameters", {"W1": np.ones((1, 1)), "b1": np.zeros((1, 1))}, {"W1": np.ones((1, 1))})
+    assert verdict.rung == "structure" and "'b1'" in verdict.message
+
+
+@pytest.mark.parametrize("got,rung", [
+    (None, "structure"),
+    ((None, None), "structure"),
+    (Foreign("builtins.object"), "structure"),
+    ((np.ones((1, 2)),), "structure"),
+    ((Foreign("Thing"), (np.ones((1, 2)),) * 3), "types"),
+    ((Subclassed(np.ones((1, 2)), "numpy.matrix"), (np.ones((1, 2)),) * 3), "types"),
+    (([[1.0, 1.0]], (np.ones((1, 2)),) * 3), "types"),
+    ((np.ones((2, 1)), (np.ones((1, 2)),) * 3), "shapes"),
+    ((np.ones((1, 2), dtype=int), (np.ones((1, 2)),) * 3), "dtype"),
+    ((np.ones((1, 2), dtype=complex), (np.ones((1, 2)),) * 3), "dtype"),
+    ((np.full((1, 2), np.nan), (np.ones((1, 2)),) * 3), "values"),
+    ((np.full((1, 2), np.inf), (np.ones((1, 2)),) * 3), "values"),
+    ((np.full((1, 2), 2.0), (np.ones((1, 2)),) * 3), "values"),
+])
+def test_first_failing_rung(got, rung):
+    expected = (np.ones((1, 2)), (np.ones((1, 2)),) * 3)
+    verdict = judge("linear_forward", expected, got)
+    assert verdict.rung == rung and verdict.passed is False
+
+
+def test_transposed_shape_hint_and_keepdims_hint():
+    verdict = judge("linear_backward", (np.ones((2, 3)), np.ones((1, 2)), np.ones((1, 1))),
+                    (np.ones((3, 2)), np.ones((1, 2)), np.ones((1, 1))))
+    assert checks.HINT_SHAPE_TRANSPOSED in verdict.message
+    verdict = judge("linear_backward", (np.ones((2, 3)), np.ones((1, 2)), np.ones((3, 1))),
+                    (np.ones((2, 3)), np.ones((1, 2)), np.ones(3)))
+    assert checks.HINT_SHAPE_KEEPDIMS in verdict.message
+
+
+@pytest.mark.parametrize("factor,phrase", [(-1, "opposite sign"), (4, "4 times too large"), (0.5, "too small")])
+def test_hidden_messages_describe_without_showing(factor, phrase):
+    expected = np.array([[0.123456789, -2.5], [3.25, 0.7]])
+    verdict = judge("initialize_parameters", {"W1": expected}, {"W1": expected * factor},
+                    hidden=True)
+    assert verdict.rung == "values" and phrase in verdict.message
+    assert "0.1234" not in verdict.message and "expected:" not in verdict.message
+
+
+def test_difference_descriptions():
+    e = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert "transposed" in checks.describe_difference(e, e.T)
+    assert "same amount" in checks.describe_difference(e, e + 0.5)
+    assert "1 of 4 entries" in checks.describe_difference(e, e + np.array([[0, 0], [0, 9.0]]))
+
+
+def test_mutated_input_is_caught_and_named():
+    params = {"W1": np.ones((1, 2)), "b1": np.zeros((1, 1))}
+    after = {"W1": np.full((1, 2), 0.5), "b1": np.zeros((1, 1))}
+    verdict = judge("update_parameters", params, params, args=[params, {}, 0.1], after=[after, {}, 0.1])
+    assert verdict.rung == "inputs_unmodified" and 'params["W1"]' in verdict.message
+
+
+@pytest.mark.parametrize("status,rung,template", [
+    ("missing", "defined", checks.MSG_MISSING),
+    ("not_callable", "defined", checks.MSG_NOT_CALLABLE),
+    ("error", "callable", checks.MSG_RAISED),
+    ("timeout", "callable", checks.MSG_TIMEOUT),
+    ("crashed", "callable", checks.MSG_CRASHED),
+])
+def test_outcomes_before_any_value(status, rung, template):
+    verdict = checks.judge_outcome("linear_forward", {"status": status, "detail": "x", "seconds": 1},
+                                   None, [np.ones((2, 2))])
+    assert verdict.rung == rung and template.split("{")[0] in verdict.message
+
+
+def test_not_run_is_not_judged():
+    verdict = checks.judge_outcome("linear_forward", {"status": "not_run"}, None, [])
+    assert verdict.passed is None and verdict.rung == checks.NOT_JUDGED

@@ -1,0 +1,201 @@
+"""End-to-end grading of fixture notebooks, each named for what is wrong with it."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from graders.cli import main
+from graders.grade import Grader, Limits, grade_notebook
+from graders.portable import checks
+from graders.render import to_gradescope, to_text
+from graders.spec import load_spec
+from tests.fixtures.build import HERE, fixtures
+
+SPEC = load_spec()
+FAST = Limits(cell_seconds=3, call_seconds=0.5, notebook_seconds=30)
+CALLERS = {
+    "linear_forward": {"linear_activation_forward", "L_model_forward"},
+    "linear_activation_forward": {"L_model_forward"},
+    "linear_backward": {"linear_activation_backward", "L_model_backward"},
+    "linear_activation_backward": {"L_model_backward"},
+}
+
+# fixture -> (function that is wrong, rung of its first failing case, message template it uses)
+FAILING = {
+    "fails_all_stubs_not_implemented.ipynb": (None, "structure", checks.MSG_NOT_IMPLEMENTED),
+    "fails_linear_forward_not_defined_misnamed.ipynb": ("linear_forward", "defined", checks.MSG_MISSING),
+    "fails_compute_cost_not_callable.ipynb": ("compute_cost", "defined", checks.MSG_NOT_CALLABLE),
+    "fails_linear_backward_raises.ipynb": ("linear_backward", "callable", checks.MSG_RAISED),
+    "fails_L_model_forward_hangs.ipynb": ("L_model_forward", "callable", checks.MSG_TIMEOUT),
+    "fails_linear_forward_structure_one_item.ipynb": ("linear_forward", "structure", checks.MSG_WRONG_LENGTH),
+    "fails_L_model_backward_structure_missing_db.ipynb": ("L_model_backward", "structure", checks.MSG_MISSING_KEY),
+    "fails_initialize_parameters_types_list.ipynb": ("initialize_parameters", "types", checks.MSG_NOT_ARRAY),
+    "fails_linear_backward_db_shape.ipynb": ("linear_backward", "shapes", checks.MSG_SHAPE),
+    "fails_compute_cost_shape_not_squeezed.ipynb": ("compute_cost", "shapes", checks.MSG_SCALAR_SHAPE),
+    "fails_initialize_parameters_deep_dtype_int_bias.ipynb": ("initialize_parameters_deep", "dtype", checks.MSG_DTYPE),
+    "fails_linear_backward_dW_values_missing_1_over_m.ipynb": ("linear_backward", "values", checks.MSG_VALUES_PUBLIC),
+    "fails_compute_cost_values_nan.ipynb": ("compute_cost", "values", checks.MSG_NOT_FINITE),
+    "fails_update_parameters_modifies_inputs.ipynb": ("update_parameters", "inputs_unmodified", checks.MSG_MUTATED),
+    "fails_syntax_error_in_one_cell.ipynb": ("compute_cost", "defined", checks.MSG_MISSING),
+}
+FULL_MARKS = [
+    "passes_reference_solution.ipynb",
+    "passes_correct_alternatives.ipynb",
+    "passes_with_magics_and_old_support_imports.ipynb",
+    "graded_nbformat3_reference_solution.ipynb",
+]
+UNREADABLE = sorted(name for name in fixtures() if name.startswith("unreadable_"))
+
+
+@pytest.fixture(scope="module")
+def grader():
+    with Grader(limits=FAST) as shared:
+        yield shared
+
+
+def template_head(template):
+    """The fixed text a message template starts with, up to its first placeholder."""
+    return template.split("{")[0] or template.split("}")[1].split("{")[0]
+
+
+def test_fixture_files_are_current():
+    for name, data in fixtures().items():
+        assert (HERE / name).read_bytes() == data, "run python -m tests.fixtures.build (%s)" % name
+
+
+@pytest.mark.parametrize("name", FULL_MARKS)
+def test_correct_notebooks_get_full_marks(grader, name):
+    result = grader.grade_path(HERE / name)
+    assert result.status == "graded"
+    assert result.score == result.max_score == SPEC.total_points, to_text(result)
+
+
+@pytest.mark.parametrize("name", sorted(FAILING))
+def test_each_rung_fails_where_it_should(grader, name):
+    function, rung, template = FAILING[name]
+    result = grader.grade_path(HERE / name)
+    assert result.status == "graded"
+    targets = [function] if function else list(SPEC.functions)
+    for target in targets:
+        graded = result.function(target)
+        first = next(c for c in graded.cases if c.rung != checks.PASSED)
+        assert graded.score < graded.max_score
+        assert first.rung == rung, first.message
+        assert template_head(template).strip() in first.message
+    untouched = set(SPEC.functions) - set(targets) - CALLERS.get(function, set())
+    for other in untouched:
+        assert result.function(other).status == "passed", to_text(result)
+
+
+def test_stub_notebook_scores_zero_with_not_implemented_everywhere(grader):
+    result = grader.grade_path(HERE / "fails_all_stubs_not_implemented.ipynb")
+    assert result.score == 0
+    for function in result.functions:
+        assert "not implemented yet" in function.cases[0].message
+
+
+def test_a_hanging_function_costs_only_its_own_points(grader):
+    result = grader.grade_path(HERE / "fails_L_model_forward_hangs.ipynb")
+    assert result.function("L_model_forward").score == 0
+    assert result.score == SPEC.total_points - SPEC.functions["L_model_forward"].points
+    assert any("did not finish within" in c.message for c in result.function("L_model_forward").cases)
+
+
+def test_a_hanging_cell_is_stopped_and_the_next_cells_still_run():
+    from tools.nbbuild import notebook_bytes, solution_cells
+
+    cells = solution_cells()
+    cells.insert(3, "import time\nwhile True:\n    time.sleep(0.01)\n")
+    with Grader(limits=Limits(cell_seconds=0.5, call_seconds=1)) as grader:
+        result = grader.grade_bytes(notebook_bytes(cells), "hangs.ipynb")
+    assert result.score == SPEC.total_points
+    assert any(e.kind == "cell_timeout" and e.cell == 4 for e in result.events)
+
+
+def test_dependency_failures_are_named(grader):
+    result = grader.grade_path(HERE / "fails_linear_backward_dW_values_missing_1_over_m.ipynb")
+    notes = " ".join(result.function("L_model_backward").notes)
+    assert "calls linear_activation_backward" in notes
+
+
+def test_syntax_error_points_at_the_cell(grader):
+    result = grader.grade_path(HERE / "fails_syntax_error_in_one_cell.ipynb")
+    assert any(e.kind == "cell_error" and "SyntaxError" in e.message for e in result.events)
+    assert any("Cell 7 failed" in note for note in result.function("compute_cost").notes)
+
+
+def test_hidden_case_messages_never_show_expected_values(grader):
+    result = grader.grade_path(HERE / "fails_linear_backward_dW_values_missing_1_over_m.ipynb")
+    hidden = [c for c in result.function("linear_backward").cases if c.visibility == "hidden" and c.rung != "passed"]
+    assert hidden
+    for case in hidden:
+        assert "expected:" not in case.message and "[[" not in case.message
+        assert "times too large" in case.message
+
+
+@pytest.mark.parametrize("name", UNREADABLE)
+def test_unreadable_notebooks_get_a_result_and_a_clear_message(grader, name):
+    result = grader.grade_path(HERE / name)
+    assert result.status == "unreadable" and result.score == 0
+    assert result.events[0].kind == "unreadable"
+    assert result.events[0].message.startswith("Not graded:")
+    assert [f.name for f in result.functions] == list(SPEC.functions)
+
+
+def test_oversized_notebook_is_not_run(tmp_path):
+    path = tmp_path / "big.ipynb"
+    path.write_bytes((HERE / "passes_reference_solution.ipynb").read_bytes())
+    with Grader(limits=Limits(max_notebook_bytes=1000)) as grader:
+        for result in (grader.grade_path(path), grader.grade_bytes(path.read_bytes(), "big.ipynb")):
+            assert result.status == "unreadable" and "over the 1,000-byte limit" in result.events[0].message
+
+
+def test_public_only_runs_only_public_cases():
+    result = grade_notebook(HERE / "passes_reference_solution.ipynb", public_only=True)
+    assert result.public_only and result.score == SPEC.total_points
+    assert {c.visibility for f in result.functions for c in f.cases} == {"public"}
+
+
+def test_partial_credit_follows_the_spec(grader):
+    result = grader.grade_path(HERE / "fails_linear_backward_db_shape.ipynb")
+    linear_backward = result.function("linear_backward")
+    assert all(c.credit == 0 for c in linear_backward.cases)
+    result = grader.grade_path(HERE / "fails_linear_backward_dW_values_missing_1_over_m.ipynb")
+    credits = {c.credit for c in result.function("linear_backward").cases}
+    assert credits <= {SPEC.partial_credit["shapes"], 1.0}
+    result = grader.grade_path(HERE / "fails_update_parameters_modifies_inputs.ipynb")
+    update = result.function("update_parameters")
+    assert update.score == pytest.approx(update.max_score * SPEC.partial_credit["values"])
+
+
+def test_gradescope_json_has_one_test_per_function(tmp_path, capsys):
+    out = tmp_path / "results.json"
+    assert main(["grade", str(HERE / "fails_linear_backward_db_shape.ipynb"), "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert set(data) >= {"score", "execution_time", "output", "tests"}
+    names = [t["name"] for t in data["tests"]]
+    graded = [n for n in names if n in SPEC.functions]
+    assert graded == list(SPEC.functions)
+    assert all(n not in SPEC.functions for n in names[len(graded):])
+    for test in data["tests"]:
+        assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}
+    assert data["score"] == sum(t["score"] for t in data["tests"])
+
+
+def test_cli_prints_json_and_exits_zero_for_an_unreadable_file(capsys):
+    assert main(["grade", str(HERE / "unreadable_truncated.ipynb"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["score"] == 0 and "not valid JSON" in data["tests"][0]["output"]
+
+
+def test_cli_usage_error_for_a_missing_file(capsys):
+    assert main(["grade", "/nonexistent/x.ipynb"]) == 1
+    assert "no file at" in capsys.readouterr().err
+
+
+def test_render_text_and_gradescope_are_pure(grader):
+    result = grader.grade_path(HERE / "passes_reference_solution.ipynb")
+    assert to_text(result) == to_text(result)
+    assert to_gradescope(result)["score"] == SPEC.total_points
+    assert Path(result.submission).name == "passes_reference_solution.ipynb"
