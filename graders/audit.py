@@ -24,9 +24,10 @@ from dataclasses import asdict, dataclass, field
 import reference.dnn
 from assignments.dnn_step_by_step.mistakes import CORRECT, VARIANTS, WRONG, Variant
 from graders.result import GradeResult
+from graders.scoring import MSG_DIAGNOSIS
 
 IMPORT_CELL = "import numpy as np\nfrom dnn_utils import sigmoid, sigmoid_backward, relu, relu_backward\n"
-DIAGNOSIS_PREFIX = "Likely mistake:"
+DIAGNOSIS_PREFIX = MSG_DIAGNOSIS.split("{")[0]  #: how the grader's diagnosis notes begin
 
 CAUGHT = "caught"  #: a wrong variant lost points on its function
 SURVIVED = "survived"  #: a wrong variant kept full marks on its function
@@ -75,7 +76,9 @@ def build_notebook(replacements: Mapping[str, str] | None = None, title: str = "
 
 
 def _cell(kind: str, source: str, index: int) -> dict:
-    cell = {"cell_type": kind, "id": "cell-%d" % index, "metadata": {}, "source": source.splitlines(True)}
+    cell: dict[str, object] = {
+        "cell_type": kind, "id": "cell-%d" % index, "metadata": {}, "source": source.splitlines(True),
+    }
     if kind == "code":
         cell.update(execution_count=None, outputs=[])
     return cell
@@ -101,6 +104,8 @@ class VariantOutcome:
     score: float  #: points earned on the variant's own function
     max_score: float
     lost_on: list[str] = field(default_factory=list)  #: every function that lost points
+    cases_failed: int = 0  #: cases of the variant's function that did not pass
+    cases_total: int = 0
     diagnosed: bool | None = None  #: wrong variants: the feedback named this variant's mistake
     diagnosis_shown: str = ""  #: the diagnosis note on the variant's function, if any
     stray_diagnoses: list[str] = field(default_factory=list)  #: diagnosis notes on other functions
@@ -185,15 +190,17 @@ def judge_variant(variant: Variant, result: GradeResult) -> VariantOutcome:
     """Turn the grade of ``variant``'s notebook into an outcome."""
     if result.status != "graded":
         reason = result.events[0].message if result.events else ""
-        return VariantOutcome(variant.id, variant.function, variant.kind, NOT_GRADED, 0.0, 0.0,
-                              detail=MSG_NOT_GRADED.format(id=variant.id, status=result.status, reason=reason))
+        detail = MSG_NOT_GRADED.format(id=variant.id, status=result.status, reason=reason)
+        return VariantOutcome(variant.id, variant.function, variant.kind, NOT_GRADED, 0.0, 0.0, detail=detail)
     own = result.function(variant.function)
     lost_on = [f.name for f in result.functions if f.score < f.max_score - 1e-9]
     shown = _diagnosis_notes(own.notes)
     stray = ["%s: %s" % (f.name, note) for f in result.functions if f.name != variant.function
              for note in _diagnosis_notes(f.notes)]
+    failed = sum(1 for case in own.cases if case.rung != "passed")
     outcome = VariantOutcome(variant.id, variant.function, variant.kind, "", own.score, own.max_score,
-                             lost_on=lost_on, diagnosis_shown=" / ".join(shown), stray_diagnoses=stray)
+                             lost_on=lost_on, cases_failed=failed, cases_total=len(own.cases),
+                             diagnosis_shown=" / ".join(shown), stray_diagnoses=stray)
     if variant.kind == WRONG:
         outcome.verdict = CAUGHT if variant.function in lost_on else SURVIVED
         outcome.diagnosed = any(variant.diagnosis in note for note in shown)
@@ -263,13 +270,19 @@ def to_text(report: AuditReport) -> str:
             _ratio(row.correct_full_marks, row.correct_total),
         ))
     widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS))]
-    lines = ["  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
-                       for i, (cell, width) in enumerate(zip(line, widths))).rstrip() for line in table]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    lines.insert(len(lines) - 1, lines[1])
+    lines = [_table_line(line, widths) for line in table]
+    rule = "  ".join("-" * width for width in widths)
+    lines.insert(1, rule)
+    lines.insert(len(lines) - 1, rule)
     lines.append("")
     lines.extend(_problems(report))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _table_line(cells: tuple[str, ...], widths: list[int]) -> str:
+    first = cells[0].ljust(widths[0])
+    rest = [cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True)]
+    return "  ".join([first] + rest).rstrip()
 
 
 def _ratio(part: int, whole: int) -> str:
@@ -284,13 +297,19 @@ def _problems(report: AuditReport) -> list[str]:
         if outcome.verdict == SURVIVED:
             lines.append("SURVIVOR  " + MSG_SURVIVOR.format(id=outcome.id, function=outcome.function))
         elif outcome.verdict == PENALISED:
-            lines.append("PENALISED " + MSG_PENALISED.format(id=outcome.id, functions=", ".join(outcome.lost_on)))
+            functions = ", ".join(outcome.lost_on)
+            lines.append("PENALISED " + MSG_PENALISED.format(id=outcome.id, functions=functions))
         elif outcome.verdict == NOT_GRADED:
             lines.append("NOT GRADED " + outcome.detail)
     if not lines:
         wrong = sum(1 for o in report.outcomes if o.kind == WRONG)
         correct = sum(1 for o in report.outcomes if o.kind == CORRECT)
         lines.append(MSG_ALL_GOOD.format(wrong=wrong, correct=correct))
+    narrow = [o for o in report.outcomes if o.verdict == CAUGHT and o.cases_failed == 1]
+    if narrow:
+        lines.append("")
+        lines.append("Caught by a single case (keep that case when editing the spec):")
+        lines.extend("  %s" % outcome.id for outcome in narrow)
     undiagnosed = [o for o in report.outcomes if o.kind == WRONG and o.verdict == CAUGHT and not o.diagnosed]
     if undiagnosed:
         lines.append("")

@@ -17,7 +17,8 @@ MSG_UNKNOWN_FUNCTION = "no variants for a function named {name!r}; the graded fu
 
 def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--function", metavar="NAME", help="audit only the variants of this graded function")
-    parser.add_argument("--json", action="store_true", help="print the full report as JSON instead of the table")
+    parser.add_argument("--json", action="store_true",
+                        help="print the full report as JSON instead of the table")
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:

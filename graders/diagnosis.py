@@ -3,8 +3,8 @@
 When a graded function loses points, the grader passes what the student's function did on each
 case (the returned values, as plain data) to :func:`diagnose`. Each wrong variant of that function
 in :mod:`assignments.dnn_step_by_step.mistakes` is run here, in the grader's own trusted process,
-on the same cases, and the first variant that behaves like the student's code on *every* case
-gives its diagnosis sentence. Student code never runs here; variants are our own code.
+on the same cases, and the variant that behaves like the student's code on *every* case gives
+its diagnosis sentence. Student code never runs here; variants are our own code.
 
 What "behaves like" means, case by case:
 
@@ -12,7 +12,8 @@ What "behaves like" means, case by case:
   same structure and values within the case's tolerance (the spec's ``rtol``/``atol``; NaN equals
   NaN here, since a variant may reproduce a NaN);
 * the student's call did not return (raised; its id is absent from ``outputs``): the variant
-  raises too, and when ``errors`` gives the student's error text, with the same text;
+  raises too, and when ``errors`` gives the student's error text, with the same type and message
+  (the worker's ``(cell 3, line 2)`` suffix is ignored);
 * when ``args_after`` gives the student's arguments after the call, the variant left its
   arguments in the same state. This is how mistakes that only change the caller's arrays in place
   (``update_parameters`` with ``-=`` on the caller's arrays) are recognised: their returned values
@@ -23,8 +24,8 @@ A variant is named only when the evidence shows it differs from the reference on
 case, so a submission that is right on every case it ran is never given a diagnosis; and only
 when the matching variants agree on the sentence, so evidence that fits two different mistakes
 (two variants that both raise on every case the student's code raised on, when ``errors`` is not
-given) names neither. Diagnosis
-sentences are fixed text: they never quote expected values, hidden or public.
+given) names neither. Diagnosis sentences are fixed text: they never quote expected values,
+hidden or public.
 
 Pass the cases that were run to completion or raised; leave out cases that timed out, crashed or
 were not run, which say nothing about the code's logic.
@@ -135,7 +136,7 @@ def _matches(candidate, outputs, cases, args_after, errors, rtol, atol) -> bool:
                     return False
                 evidence = True
         if args_after.get(case.id) is not None and run.returned:
-            if not same_value(args_after[case.id], run.args_after, 0.0, 0.0):
+            if not same_value(args_after[case.id], run.args_after, rtol, atol):
                 return False
             differs = differs or not same_value(run.args_after, list(case.args), 0.0, 0.0)
     return evidence and differs
@@ -247,7 +248,7 @@ def same_value(a: object, b: object, rtol: float, atol: float) -> bool:
                 and all(same_value(a[key], b[key], rtol, atol) for key in a))
     if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
         return (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b)
-                and all(same_value(x, y, rtol, atol) for x, y in zip(a, b)))
+                and all(same_value(x, y, rtol, atol) for x, y in zip(a, b, strict=True)))
     return _same_numbers(a, b, rtol, atol)
 
 

@@ -67,7 +67,6 @@ def to_gradescope(result: GradeResult, hidden_visibility: str = "after_published
                       "output": event.message, "visibility": "visible"})
     return {
         "score": result.score,
-        "max_score": result.max_score,
         "execution_time": result.execution_time,
         "output": "%s: %s / %s points." % (result.submission, _points(result.score), _points(result.max_score)),
         "visibility": "visible",

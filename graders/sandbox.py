@@ -1,29 +1,81 @@
 """How the worker process is started: inside a bubblewrap sandbox when possible, else a plain
 process with resource limits.
 
-``worker_launch(mode)`` returns the command, environment and a description of the isolation in
-force. The worker sees only ``graders/portable``, ``graders/worker`` and the ``dnn_utils`` helpers:
-never the reference, the cases, the gradebook or other submissions.
+``worker_launch(mode)`` returns a :class:`Launch`: how to start the worker and what the report
+says about isolation. In the sandbox the worker sees the system folders and the Python install
+read-only, plus ``graders/portable``, ``graders/worker`` and the ``dnn_utils`` helpers: never the
+reference, the cases, the gradebook or other submissions. It has no network, a private size-capped
+``/tmp``, its own PID namespace (the worker is PID 1, so everything started inside dies with it)
+and a clean environment, and runs as the unprivileged user 65534.
+
+Identity, and why: the kernel ignores RLIMIT_NPROC for the host's root user, so student code must
+never run as host root, even inside a user namespace.
+
+- grader not root: bubblewrap maps the sandbox user to the grader's own user, in a new user
+  namespace; since Linux 5.14 RLIMIT_NPROC counts tasks per user namespace, so the process cap
+  applies to this sandbox alone.
+- grader is root: a helper creates the user namespace first, mapping sandbox user 65534 to a host
+  user id of this worker's own (no account uses it), and bubblewrap joins it (``--userns``). Host
+  root appears as uid 1 in it, so bubblewrap can still read a Python installed under a private
+  folder such as ``/root`` while it sets up; nothing in the sandbox ever runs as that uid.
+- no sandbox (``process``), grader is root: the worker gives itself a private mount namespace and
+  forks each child as a user id of its own (see ``graders.worker.server``).
+
+cgroups are not used: their layout (v1, v2, delegated or read-only in containers) varies too much
+between machines for a default; rlimits plus a capped tmpfs bound every resource per worker.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
+import site
 import subprocess
 import sys
 import sysconfig
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from graders.worker.runtime import worker_uid
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 DNN_UTILS = KIT_ROOT / "reference" / "dnn_utils.py"
 SANDBOX_KIT = "/opt/dnnkit"
+SANDBOX_UID = 65534  #: the user student code runs as inside the sandbox (``nobody``)
+ROOT_ALIAS = 1  #: how host root appears inside a namespace made by :func:`new_user_namespace`
+KIT_PACKAGES = ("graders", "reference", "tools", "assignments")
+DEFAULT_DISK_MB = 64
 MODES = ("auto", "bwrap", "process")
 MSG_FALLBACK = (
     "strong sandbox off ({reason}): student code runs in a separate process with resource limits, "
-    "but it can see this machine's files and network. Install bubblewrap (apt-get install bubblewrap) "
-    "to turn it on."
+    "but it can read files this machine lets any user read, and reach the network. Install "
+    "bubblewrap (apt-get install bubblewrap) to turn it on."
+)
+MSG_NPROC_OFF = (
+    "sandbox on, but it could not give student code a user of its own ({reason}): the cap on the "
+    "number of processes is not enforced."
+)
+_SYSTEM_DIRS = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc/alternatives",
+                "/etc/ld.so.cache", "/etc/localtime")
+_CLONE_NEWUSER = 0x10000000
+# Creates the namespace, waits for the grader to write its id maps, then forbids user namespaces
+# nested in it (what bubblewrap's --disable-userns does, which --userns does not allow).
+_USERNS_HELPER = (
+    "import ctypes, os\n"
+    "if ctypes.CDLL(None, use_errno=True).unshare(%d) != 0:\n"
+    "    raise SystemExit(1)\n"
+    "os.write(1, b'+')\n"
+    "os.read(0, 1)\n"
+    "with open('/proc/sys/user/max_user_namespaces', 'w') as limit:\n"
+    "    limit.write('0')\n"
+    "os.write(1, b'+')\n"
+    "os.read(0, 1)\n" % _CLONE_NEWUSER
+)
+# `python -I` ignores PYTHONPATH, so the boot snippet puts the kit on sys.path itself.
+_BOOT = (
+    "import os, sys; sys.path.insert(0, os.environ['PYTHONPATH']); "
+    "from graders.worker.server import main; sys.exit(main(sys.argv[1:]))"
 )
 
 
@@ -34,12 +86,27 @@ class Launch:
     argv: list[str]
     env: dict[str, str]
     mode: str  #: "bwrap" or "process"
-    note: str  #: what the report says about isolation ("" when the strong sandbox is on)
+    note: str  #: what the report says about isolation ("" when the strong sandbox is fully on)
     cwd: str | None = None
+    userns: bool = False  #: join a fresh user namespace made at each start (grader is root)
+    extra: dict = field(default_factory=dict)
+
+    def spawn(self, **popen_options) -> subprocess.Popen:
+        """Start the worker (``popen_options`` go to :class:`subprocess.Popen`)."""
+        argv, fds = list(self.argv), []
+        try:
+            if self.userns:
+                fds.append(new_user_namespace())
+                argv[1:1] = ["--userns", str(fds[0])]
+            return subprocess.Popen(argv, env=dict(self.env), cwd=self.cwd, pass_fds=tuple(fds),
+                                    close_fds=True, **popen_options)
+        finally:
+            for fd in fds:
+                os.close(fd)
 
 
 def _base_env() -> dict[str, str]:
-    return {
+    env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "OPENBLAS_NUM_THREADS": "1",
@@ -48,39 +115,58 @@ def _base_env() -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
     }
-
-
-def process_launch(reason: str) -> Launch:
-    """The fallback: a plain child process with a clean environment."""
-    env = _base_env()
-    env["PYTHONPATH"] = str(KIT_ROOT)
     for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if key in os.environ:
             env[key] = os.environ[key]
+    return env
+
+
+def process_launch(reason: str, disk_mb: int = DEFAULT_DISK_MB) -> Launch:
+    """The fallback: a plain child process with a clean environment. When the grader is root,
+    student code runs as a user id of the worker's own, with a private /tmp of ``disk_mb``."""
+    env = _base_env()
+    env["PYTHONPATH"] = str(KIT_ROOT)
     argv = [sys.executable, "-I", "-c", _BOOT, "--dnn-utils", str(DNN_UTILS)]
-    return Launch(argv, env, "process", MSG_FALLBACK.format(reason=reason))
+    if os.geteuid() == 0:
+        argv += ["--own-user", "--disk-mb", str(int(disk_mb))]
+    return Launch(argv, env, "process", MSG_FALLBACK.format(reason=reason), cwd="/")
 
 
-# `python -I` ignores PYTHONPATH, so the boot snippet puts the kit on sys.path itself.
-_BOOT = (
-    "import os, sys; sys.path.insert(0, os.environ['PYTHONPATH']); "
-    "from graders.worker.server import main; sys.exit(main(sys.argv[1:]))"
-)
+# -- the user namespace of a root grader ------------------------------------------------------------
 
 
-def bwrap_unavailable_reason() -> str | None:
-    """Why bubblewrap cannot be used here, or None when it can."""
-    if not sys.platform.startswith("linux"):
-        return "not Linux"
-    if shutil.which("bwrap") is None:
-        return "bubblewrap is not installed"
-    probe = subprocess.run(
-        ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
-        capture_output=True, timeout=20,
-    )
-    if probe.returncode != 0:
-        return "bubblewrap cannot create namespaces here (%s)" % probe.stderr.decode(errors="replace").strip()[:200]
-    return None
+_SERIAL = itertools.count()
+
+
+def new_user_namespace() -> int:
+    """A new user namespace where the sandbox user is a host user id of its own (see
+    :func:`graders.worker.runtime.worker_uid`); returns an fd to it.
+
+    Only root can write such a mapping. A short-lived helper process creates the namespace; the fd
+    keeps it alive after the helper ends.
+    """
+    host_uid = worker_uid(os.getpid(), next(_SERIAL))
+    helper = subprocess.Popen([sys.executable, "-I", "-S", "-c", _USERNS_HELPER], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, env=_base_env(), close_fds=True)
+    try:
+        if helper.stdout.read(1) != b"+":
+            raise OSError("the kernel refused to create a user namespace")
+        mapping = "%d 0 1\n%d %d 1\n" % (ROOT_ALIAS, SANDBOX_UID, host_uid)
+        for name in ("uid_map", "gid_map"):
+            with open("/proc/%d/%s" % (helper.pid, name), "w") as handle:
+                handle.write(mapping)
+        helper.stdin.write(b"+")
+        helper.stdin.flush()
+        if helper.stdout.read(1) != b"+":
+            raise OSError("could not forbid nested user namespaces")
+        return os.open("/proc/%d/ns/user" % helper.pid, os.O_RDONLY | os.O_CLOEXEC)
+    finally:
+        helper.stdin.close()
+        helper.wait()
+        helper.stdout.close()
+
+
+# -- what the sandbox mounts ----------------------------------------------------------------------
 
 
 def _python_roots() -> list[str]:
@@ -93,90 +179,182 @@ def _python_roots() -> list[str]:
     roots.add(os.path.realpath(sys.prefix))
     roots.add(os.path.realpath(sys.base_prefix))
     roots.add(os.path.dirname(os.path.realpath(sys.executable)))
+    roots.add(os.path.dirname(os.path.abspath(sys.executable)))
     import numpy
 
     roots.add(os.path.dirname(os.path.dirname(os.path.realpath(numpy.__file__))))
-    # keep only the outermost folders
-    ordered = sorted(roots, key=len)
+    return _outermost(roots)
+
+
+def _outermost(paths) -> list[str]:
     outer: list[str] = []
-    for path in ordered:
-        if not any(path == kept or path.startswith(kept + os.sep) for kept in outer):
+    for path in sorted(paths, key=len):
+        if not any(_inside(path, kept) for kept in outer):
             outer.append(path)
     return outer
 
 
-def _hidden_inside(roots: list[str]) -> list[str]:
-    """Copies of the kit inside the mounted Python folders (a non-editable install): hide them."""
-    hide = []
-    for root in roots:
-        for name in ("reference", "graders", "tools", "assignments"):
-            for site in ("purelib", "platlib"):
-                base = sysconfig.get_paths().get(site)
-                if base and os.path.realpath(base).startswith(root):
-                    candidate = os.path.join(os.path.realpath(base), name)
-                    if os.path.isdir(candidate):
-                        hide.append(candidate)
-    return sorted(set(hide))
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def bwrap_launch() -> Launch:
-    """The strong sandbox: new namespaces (no network), a read-only system, nothing of the kit's
-    but the worker's own code, a private /tmp, a clean environment and an unprivileged user."""
-    roots = _python_roots()
-    argv = [
-        "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-        "--uid", "65534", "--gid", "65534",
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+def _site_dirs() -> set[str]:
+    dirs = {sysconfig.get_paths().get(key) for key in ("purelib", "platlib")}
+    try:
+        dirs.update(site.getsitepackages())
+    except AttributeError:  # some virtualenv builds lack it
+        pass
+    return {os.path.realpath(d) for d in dirs if d}
+
+
+def kit_copies_to_hide(roots: list[str]) -> list[str]:
+    """Folders of the kit that the mounted ``roots`` would expose: hide them.
+
+    A non-editable install puts ``graders``, ``reference`` (the solution), ``assignments`` (the
+    hidden cases) beside NumPy in site-packages, which the sandbox must mount. A checkout inside a
+    mounted folder is hidden whole. An editable install elsewhere is never mounted.
+    """
+    hide = set()
+    kit = os.path.realpath(KIT_ROOT)
+    sites = _site_dirs()
+    for site_dir in sites:
+        if any(_inside(site_dir, root) for root in roots) and os.path.isdir(site_dir):
+            for name in KIT_PACKAGES:
+                if os.path.isdir(os.path.join(site_dir, name)):
+                    hide.add(os.path.join(site_dir, name))
+            for name in os.listdir(site_dir):
+                if name.startswith("dnn_step_by_step_grader") and name.endswith((".dist-info", ".egg-info")):
+                    hide.add(os.path.join(site_dir, name))
+    if any(_inside(kit, root) for root in roots) and kit not in sites:
+        hide.add(kit)
+    return sorted(hide)
+
+
+def _bind(source: str, dest: str | None = None) -> list[str]:
+    dest = dest or source
+    if os.path.islink(source):
+        return ["--symlink", os.readlink(source), dest]
+    return ["--ro-bind", source, dest]
+
+
+def bwrap_options(disk_mb: int = DEFAULT_DISK_MB, as_root: bool = False) -> list[str]:
+    """bubblewrap's options (without the user-namespace choice and the command)."""
+    options = [
+        "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+        "--die-with-parent", "--new-session", "--as-pid-1",
+        "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+        "--proc", "/proc", "--dev", "/dev",
+        "--size", str(max(int(disk_mb), 1) * 1024 * 1024), "--tmpfs", "/tmp",
     ]
-    for system_dir in ("/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc/alternatives", "/etc/ld.so.cache",
-                       "/etc/localtime"):
-        if os.path.exists(system_dir):
-            if os.path.islink(system_dir):
-                argv += ["--symlink", os.readlink(system_dir), system_dir]
-            else:
-                argv += ["--ro-bind", system_dir, system_dir]
+    for system_dir in _SYSTEM_DIRS:
+        if os.path.lexists(system_dir):
+            options += _bind(system_dir)
+    roots = _python_roots()
     for root in roots:
-        argv += ["--ro-bind", root, root]
-    for hidden in _hidden_inside(roots):
-        argv += ["--tmpfs", hidden]
+        options += ["--ro-bind", root, root]
+    for hidden in kit_copies_to_hide(roots):
+        options += ["--tmpfs", hidden, "--remount-ro", hidden]
     kit = SANDBOX_KIT + "/graders"
-    argv += [
-        "--dir", kit,
+    options += [
         "--ro-bind", str(KIT_ROOT / "graders" / "__init__.py"), kit + "/__init__.py",
         "--ro-bind", str(KIT_ROOT / "graders" / "portable"), kit + "/portable",
         "--ro-bind", str(KIT_ROOT / "graders" / "worker"), kit + "/worker",
         "--ro-bind", str(DNN_UTILS), SANDBOX_KIT + "/dnn_utils.py",
+        "--remount-ro", "/dev", "--remount-ro", "/",
         "--chdir", "/tmp", "--clearenv",
     ]
     env = _base_env()
-    env["PYTHONPATH"] = SANDBOX_KIT
-    env["TMPDIR"] = "/tmp"
-    env["HOME"] = "/tmp"
+    env.update(PYTHONPATH=SANDBOX_KIT, TMPDIR="/tmp", HOME="/tmp")
     for key, value in env.items():
-        argv += ["--setenv", key, value]
-    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-        if key in os.environ:
-            argv += ["--setenv", key, os.environ[key]]
-    argv += [sys.executable, "-I", "-c", _BOOT, "--dnn-utils", SANDBOX_KIT + "/dnn_utils.py",
-             "--workdir", "/tmp"]
-    return Launch(argv, {}, "bwrap", "")
+        options += ["--setenv", key, value]
+    if as_root:
+        options += ["--cap-drop", "ALL"]
+    return options
 
 
-_PROBED: dict[str, str | None] = {}
+def _worker_command() -> list[str]:
+    return [sys.executable, "-I", "-c", _BOOT, "--dnn-utils", SANDBOX_KIT + "/dnn_utils.py", "--workdir", "/tmp"]
 
 
-def worker_launch(mode: str = "auto") -> Launch:
+def bwrap_launch(disk_mb: int = DEFAULT_DISK_MB, identity: str = "auto") -> Launch:
+    """The strong sandbox.
+
+    ``identity``: "own" (root only: a namespace made by :func:`new_user_namespace`), "mapped"
+    (bubblewrap's own user namespace, mapped to the grader's user), or "auto" ("own" when root).
+    """
+    root = os.geteuid() == 0
+    if identity == "auto":
+        identity = "own" if root else "mapped"
+    options = bwrap_options(disk_mb, as_root=root)
+    if identity == "mapped":
+        options = ["--unshare-user", "--disable-userns"] + options
+    bwrap = shutil.which("bwrap") or "bwrap"
+    return Launch([bwrap] + options + _worker_command(), _base_env(), "bwrap", "", cwd="/",
+                  userns=identity == "own", extra={"identity": identity})
+
+
+def _probe(launch: Launch) -> str | None:
+    """Start ``launch``'s sandbox with a trivial Python command; None when it works."""
+    command = _worker_command()
+    probe_argv = launch.argv[: len(launch.argv) - len(command)]
+    probe_argv += [sys.executable, "-I", "-S", "-c", "import os; os.write(1, b'ok')"]
+    probe = Launch(probe_argv, launch.env, launch.mode, "", cwd=launch.cwd, userns=launch.userns)
+    try:
+        proc = probe.spawn(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = proc.communicate(timeout=30)
+    except (OSError, subprocess.SubprocessError) as error:
+        return str(error)[:200]
+    if proc.returncode != 0 or out != b"ok":
+        return err.decode(errors="replace").strip()[:200] or "exit status %d" % proc.returncode
+    return None
+
+
+def bwrap_unavailable_reason() -> str | None:
+    """Why bubblewrap cannot be used here, or None when it can (kept for callers; see :func:`choose`)."""
+    return choose_bwrap(DEFAULT_DISK_MB)[1]
+
+
+def choose_bwrap(disk_mb: int) -> tuple[Launch | None, str | None]:
+    """The best bubblewrap launch that works here, or ``(None, reason)``."""
+    if not sys.platform.startswith("linux"):
+        return None, "not Linux"
+    if shutil.which("bwrap") is None:
+        return None, "bubblewrap is not installed"
+    if os.geteuid() == 0:
+        own = bwrap_launch(disk_mb, "own")
+        why_not = _probe(own)
+        if why_not is None:
+            return own, None
+        mapped = bwrap_launch(disk_mb, "mapped")
+        if _probe(mapped) is None:
+            note = MSG_NPROC_OFF.format(reason=why_not)
+            return Launch(mapped.argv, mapped.env, "bwrap", note, cwd=mapped.cwd, extra=mapped.extra), None
+        return None, "bubblewrap cannot create namespaces here (%s)" % why_not
+    mapped = bwrap_launch(disk_mb, "mapped")
+    why_not = _probe(mapped)
+    if why_not is None:
+        return mapped, None
+    return None, "bubblewrap cannot create namespaces here (%s)" % why_not
+
+
+_CHOSEN: dict[int, tuple[Launch | None, str | None]] = {}
+
+
+def worker_launch(mode: str = "auto", disk_mb: int = DEFAULT_DISK_MB) -> Launch:
     """The command for a worker in ``mode``: "bwrap" (required), "process", or "auto" (bwrap when
-    it works here, else process with a note saying the strong sandbox is off)."""
+    it works here, else process with a note saying the strong sandbox is off).
+
+    ``disk_mb`` caps the sandbox's ``/tmp`` (the process fallback relies on the file-size rlimit).
+    """
     if mode == "process":
-        return process_launch("turned off with --sandbox process")
-    if "reason" not in _PROBED:
-        _PROBED["reason"] = bwrap_unavailable_reason()
-    reason = _PROBED["reason"]
-    if reason is None:
-        return bwrap_launch()
+        return process_launch("turned off with --sandbox process", disk_mb)
+    if disk_mb not in _CHOSEN:
+        _CHOSEN[disk_mb] = choose_bwrap(disk_mb)
+    launch, reason = _CHOSEN[disk_mb]
+    if launch is not None:
+        return launch
     if mode == "bwrap":
         from graders.errors import UserError
 
         raise UserError("the bubblewrap sandbox was required but %s" % reason)
-    return process_launch(reason)
+    return process_launch(reason, disk_mb)

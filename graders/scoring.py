@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graders.cases import Case
-from graders.portable.checks import PASSED, judge_outcome
+from graders.portable.checks import PASSED, Call, judge_calls
 from graders.result import CaseResult, FunctionResult, NotebookEvent
 from graders.spec import AssignmentSpec
 
@@ -61,48 +61,53 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, values
             source = cell_sources[index] if cell_sources and isinstance(index, int) and 0 <= index < len(cell_sources) else ""
             cell_reports.append(dict(report, source_head=source))
     outcomes = {entry.get("id"): entry for entry in reply.get("calls", []) if isinstance(entry, dict)}
+    calls = []
+    for position, case in enumerate(cases):
+        fspec = spec.functions[case.function]
+        outcome = outcomes.get(position) or {"status": "not_run", "detail": MSG_NOT_RUN}
+        calls.append(Call(case.function, outcome, case.expected, case.args, values.get("v%d" % position),
+                          values.get("a%d" % position), rtol=fspec.rtol, atol=fspec.atol,
+                          hidden=case.visibility == "hidden", label=case.label))
+    verdicts = judge_calls(calls)
     results = []
     for name, fspec in spec.functions.items():
         positions = [i for i, case in enumerate(cases) if case.function == name]
-        case_results, outputs, args_after = [], {}, {}
-        for position in positions:
-            case = cases[position]
-            outcome = outcomes.get(position) or {"status": "not_run", "detail": MSG_NOT_RUN}
-            value, after = values.get("v%d" % position), values.get("a%d" % position)
-            verdict = judge_outcome(
-                name, outcome, case.expected, case.args, value, after if "a%d" % position in values else None,
-                rtol=fspec.rtol, atol=fspec.atol, hidden=case.visibility == "hidden", label=case.label,
-            )
-            if outcome.get("status") == "ok":
-                outputs[case.id] = value
-                args_after[case.id] = after
-            case_results.append(CaseResult(
-                case_id=case.id, visibility=case.visibility, label=case.label, rung=verdict.rung,
-                passed=verdict.passed, credit=case_credit(verdict.rung, spec.partial_credit), message=verdict.message,
-            ))
+        case_results = [
+            CaseResult(case_id=cases[p].id, visibility=cases[p].visibility, label=cases[p].label,
+                       rung=verdicts[p].rung, passed=verdicts[p].passed,
+                       credit=case_credit(verdicts[p].rung, spec.partial_credit), message=verdicts[p].message)
+            for p in positions
+        ]
         mean = sum(c.credit for c in case_results) / len(case_results) if case_results else 0.0
-        result = FunctionResult(name=name, score=round(fspec.points * mean, 4), max_score=fspec.points,
-                                cases=case_results)
-        if result.status == "failed":
-            result.notes.extend(_diagnosis_notes(name, outputs, args_after, cases, positions))
-            result.notes.extend(_cell_notes(name, case_results, cell_reports))
-        results.append(result)
-    _add_dependency_notes(spec, results)
+        results.append(FunctionResult(name=name, score=round(fspec.points * mean, 4), max_score=fspec.points,
+                                      cases=case_results))
+    failed = {r.name for r in results if r.status == "failed"}
+    for result in results:
+        if result.status != "failed":
+            continue
+        broken = [d for d in spec.functions[result.name].depends_on if d in failed]
+        if broken:
+            # its own code may be right: the mistake is in a function it calls
+            result.notes.append(MSG_DEPENDENCY.format(name=result.name, dependency=broken[0]))
+        else:
+            positions = [i for i, case in enumerate(cases) if case.function == result.name]
+            result.notes.extend(_diagnosis_notes(result.name, [(cases[p], calls[p]) for p in positions]))
+        result.notes.extend(_cell_notes(result.name, result.cases, cell_reports))
     return results
 
 
-def _diagnosis_notes(name, outputs, args_after, cases, positions):
-    if not outputs:
-        return []
+def _diagnosis_notes(name, case_calls):
+    """Name the known mistake whose outputs match the student's (see graders.diagnosis)."""
     try:
         from graders.diagnosis import diagnose
     except ImportError:
         return []
-    own_cases = [cases[p] for p in positions]
-    try:
-        sentence = diagnose(name, outputs, own_cases, args_after=args_after)
-    except TypeError:
-        sentence = diagnose(name, outputs, own_cases)
+    judged = [(case, call) for case, call in case_calls if call.outcome.get("status") in ("ok", "error")]
+    outputs = {case.id: call.value for case, call in judged if call.outcome["status"] == "ok"}
+    args_after = {case.id: call.args_after for case, call in judged if call.outcome["status"] == "ok"}
+    errors = {case.id: str(call.outcome.get("detail", "")) for case, call in judged
+              if call.outcome["status"] == "error"}
+    sentence = diagnose(name, outputs, [case for case, _ in judged], args_after=args_after, errors=errors)
     return [MSG_DIAGNOSIS.format(sentence=sentence)] if sentence else []
 
 
@@ -116,17 +121,6 @@ def _cell_notes(name, case_results, cell_reports):
             notes.append(MSG_CELL_MAY_DEFINE.format(cell=int(report.get("index", 0)) + 1,
                                                     detail=str(report.get("detail", ""))[:300], name=name))
     return notes[:2]
-
-
-def _add_dependency_notes(spec, results):
-    by_name = {r.name: r for r in results}
-    for result in results:
-        if result.status != "failed":
-            continue
-        for dependency in spec.functions[result.name].depends_on:
-            if dependency in by_name and by_name[dependency].status == "failed":
-                result.notes.append(MSG_DEPENDENCY.format(name=result.name, dependency=dependency))
-                break
 
 
 def function_feedback(result: FunctionResult, include_hidden: bool = True) -> str:

@@ -22,11 +22,12 @@ DEFAULT_LIMITS = {
     "cell_seconds": 10.0,
     "call_seconds": 5.0,
     "notebook_seconds": 60.0,
-    "memory_mb": 2048,
+    "memory_mb": 2048,  #: address space of each process running student code
     "cpu_seconds": 120,
-    "file_mb": 16,
+    "file_mb": 16,  #: largest file student code may write
+    "disk_mb": 64,  #: size of the sandbox's private /tmp (all files together)
     "open_files": 64,
-    "processes": 0,
+    "processes": 4,  #: processes and threads student code may run at once (honest code needs 1)
 }
 
 
@@ -36,15 +37,16 @@ class WorkerProcess:
     def __init__(self, cases: list[Case], limits: dict, sandbox: str = "auto"):
         self.cases = cases
         self.limits = dict(DEFAULT_LIMITS, **limits)
-        self.launch: Launch = worker_launch(sandbox)
+        self.launch: Launch = worker_launch(sandbox, disk_mb=int(self.limits["disk_mb"]))
         self.proc: subprocess.Popen | None = None
         self._start()
 
     def _start(self) -> None:
-        self.proc = subprocess.Popen(
-            self.launch.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=self.launch.env or None, close_fds=True, start_new_session=True,
-        )
+        try:
+            self.proc = self.launch.spawn(stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError as error:
+            raise WorkerDied("the worker could not be started (%s)" % error) from None
         calls = [{"function": case.function, "seed": case.seed} for case in self.cases]
         header = {"op": "setup", "calls": calls, "limits": self.limits}
         self._write(wire.encode_frame(header, {"args": [case.args for case in self.cases]}))
@@ -63,7 +65,7 @@ class WorkerProcess:
         if header.get("job") != token:
             raise WorkerDied("the worker's reply belongs to another job")
         try:
-            values = wire.decode_values(header, blob)
+            values = wire.decode_values(header, blob, copy=False)
         except (ValueError, TypeError, KeyError, RecursionError) as error:
             raise WorkerDied("the worker sent values that are not valid data (%s)" % error) from None
         return header, values

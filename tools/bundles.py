@@ -23,6 +23,8 @@ import nbformat
 
 import graders.portable
 import reference.dnn_utils
+from graders.errors import UserError
+from graders.portable.casefile import load_cases
 from graders.spec import ASSIGNMENT_DIR, HIDDEN_CASES_PATH, PUBLIC_CASES_PATH, AssignmentSpec, load_spec
 from tools import notebooks
 
@@ -91,8 +93,6 @@ def support_files() -> dict[str, bytes]:
 
 
 def _case_ids(path: Path) -> dict[str, list[str]]:
-    from graders.portable.casefile import load_cases
-
     ids: dict[str, list[str]] = {}
     for case in load_cases(path)["cases"]:
         ids.setdefault(case["function"], []).append(case["id"])
@@ -158,8 +158,6 @@ def kit_files(root: Path = REPO_ROOT) -> dict[str, bytes]:
     files = {}
     pyproject = root / "pyproject.toml"
     if not pyproject.exists():
-        from graders.errors import UserError
-
         raise UserError("no pyproject.toml at %s: build the release from a source checkout of the kit "
                         "(git clone, then `pip install -e .[kit]`)" % root)
     files["pyproject.toml"] = pyproject.read_bytes()

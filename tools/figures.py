@@ -67,7 +67,8 @@ def draw_outline():
     forward_y, backward_y, update_y = 3.75, 2.1, 0.55
     height = 0.8
     # (centre, width) of each column; "dots" stands for the layers in between
-    init, first, dots, hidden, out, cost = (1.0, 1.55), (3.3, 1.8), (5.05, 0.5), (6.8, 1.8), (9.575, 1.95), (12.1, 1.3)
+    init, first, dots = (1.0, 1.55), (3.3, 1.8), (5.05, 0.5)
+    hidden, out, cost = (6.8, 1.8), (9.575, 1.95), (12.1, 1.3)
 
     def left(column):
         return column[0] - column[1] / 2
@@ -78,7 +79,8 @@ def draw_outline():
     _box(ax, init[0], forward_y, init[1], height, "initialise\nparameters", NEUTRAL, NEUTRAL_EDGE, 10)
     _box(ax, cost[0], forward_y, cost[1], height, "cost\n$J(A^{[L]}, Y)$", NEUTRAL, NEUTRAL_EDGE, 10)
     for column, text in ((first, "layer 1"), (hidden, "layer $L-1$")):
-        _box(ax, column[0], forward_y, column[1], height, "LINEAR -> RELU\n" + text, FORWARD, FORWARD_EDGE, 10)
+        _box(ax, column[0], forward_y, column[1], height, "LINEAR -> RELU\n" + text, FORWARD,
+             FORWARD_EDGE, 10)
         _box(ax, column[0], backward_y, column[1], height, "LINEAR <- RELU\nbackward", BACKWARD,
              BACKWARD_EDGE, 10)
     _box(ax, out[0], forward_y, out[1], height, "LINEAR -> SIGMOID\nlayer $L$", FORWARD, FORWARD_EDGE, 10)
@@ -88,10 +90,10 @@ def draw_outline():
 
     chain = (init, first, dots, hidden, out, cost)
     forward_labels = ("$X$", "$A^{[1]}$", "$A^{[L-2]}$", "$A^{[L-1]}$", "$A^{[L]}$")
-    for before, after, label in zip(chain, chain[1:], forward_labels):
+    for before, after, label in zip(chain, chain[1:], forward_labels, strict=False):
         _arrow(ax, (right(before), forward_y), (left(after), forward_y), text=label, text_offset=(0, 0.22))
     backward_labels = ("$dA^{[1]}$", "$dA^{[L-2]}$", "$dA^{[L-1]}$")
-    for before, after, label in zip(chain[1:], chain[2:], backward_labels):
+    for before, after, label in zip(chain[1:], chain[2:], backward_labels, strict=False):
         _arrow(ax, (left(after), backward_y), (right(before), backward_y), color=BACKWARD_EDGE, text=label,
                text_offset=(0, 0.22))
     _arrow(ax, (left(first), backward_y), (left(first) - 0.6, backward_y), color=BACKWARD_EDGE,
@@ -124,28 +126,29 @@ def draw_forward_backward():
     backward = ("LINEAR\nbackward", "RELU\nbackward", "LINEAR\nbackward", "SIGMOID\nbackward")
     width, height = 1.45, 0.85
 
-    for x, forward_text, backward_text in zip(xs, forward, backward):
+    for x, forward_text, backward_text in zip(xs, forward, backward, strict=True):
         _box(ax, x, forward_y, width, height, forward_text, FORWARD, FORWARD_EDGE, 10)
         _box(ax, x, backward_y, width, height, backward_text, BACKWARD, BACKWARD_EDGE, 10)
 
     forward_labels = ("$X$", "$Z^{[1]}$", "$A^{[1]}$", "$Z^{[2]}$", r"$A^{[2]} = \hat{y}$")
     starts = (0.2,) + tuple(x + width / 2 for x in xs)
     ends = tuple(x - width / 2 for x in xs) + (10.3,)
-    for start, end, label in zip(starts, ends, forward_labels):
+    for start, end, label in zip(starts, ends, forward_labels, strict=True):
         _arrow(ax, (start, forward_y), (end, forward_y), text=label, text_offset=(0, 0.3))
     ax.text(10.55, forward_y, r"$\mathcal{L}(\hat{y}, y)$", ha="center", va="center", fontsize=11)
 
     backward_labels = ("$dA^{[0]}$", "$dZ^{[1]}$", "$dA^{[1]}$", "$dZ^{[2]}$", "$dA^{[2]}$")
-    for start, end, label in zip(ends, starts, backward_labels):
+    for start, end, label in zip(ends, starts, backward_labels, strict=True):
         _arrow(ax, (start, backward_y), (end, backward_y), color=BACKWARD_EDGE, text=label,
                text_offset=(0, 0.3))
     _arrow(ax, (10.55, forward_y - 0.3), (10.55, backward_y), color=BACKWARD_EDGE, head=False)
     _arrow(ax, (10.55, backward_y), (10.3, backward_y), color=BACKWARD_EDGE, head=False)
 
     caches = (r"$A^{[0]}, W^{[1]}, b^{[1]}$", "$Z^{[1]}$", r"$A^{[1]}, W^{[2]}, b^{[2]}$", "$Z^{[2]}$")
-    for x, label in zip(xs, caches):
+    middle = (forward_y + backward_y) / 2
+    for x, label in zip(xs, caches, strict=True):
         _arrow(ax, (x, forward_y - height / 2), (x, backward_y + height / 2), color=CACHE, dashed=True)
-        ax.text(x + 0.08, (forward_y + backward_y) / 2, label, ha="left", va="center", fontsize=9, color=CACHE)
+        ax.text(x + 0.08, middle, label, ha="left", va="center", fontsize=9, color=CACHE)
     for x, label in ((xs[0], r"$dW^{[1]}, db^{[1]}$"), (xs[2], r"$dW^{[2]}, db^{[2]}$")):
         _arrow(ax, (x, backward_y - height / 2), (x, 0.35), color=BACKWARD_EDGE)
         ax.text(x + 0.1, 0.45, label, ha="left", va="center", fontsize=10, color=BACKWARD_EDGE)

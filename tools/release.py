@@ -55,23 +55,35 @@ def _images(rendered: dict[str, bytes]) -> dict[str, bytes]:
     return {"%s/%s" % (IMAGES_DIR, name): data for name, data in rendered.items()}
 
 
-def release_files() -> dict[str, bytes]:
-    """Every file of a release, by path relative to the release folder."""
-    texts = notebooks.render_notebooks()
-    images = _images(figures.render_figures())
-    support = bundles.support_files()
-    parts: dict[str, dict[str, bytes]] = {
-        "student": {STUDENT_NOTEBOOK: texts[notebooks.STUDENT].encode("utf-8"), **support, **images},
-        "solution": {SOLUTION_NOTEBOOK: texts[notebooks.SOLUTION].encode("utf-8"),
-                     "dnn_utils.py": support["dnn_utils.py"], **images},
-        "otter": {**bundles.otter_files(), **images},
-        "gradescope": {bundles.GRADESCOPE_ZIP_NAME: bundles.build_gradescope_zip()},
+def release_files(parts: tuple[str, ...] | None = None) -> dict[str, bytes]:
+    """Every file of a release (or of the chosen ``parts``), by path relative to the release folder."""
+    parts = tuple(PARTS) if parts is None else parts
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        raise UserError("unknown release part %s; the parts are %s" % (", ".join(unknown), ", ".join(PARTS)))
+    builders = {
+        "student": lambda: {STUDENT_NOTEBOOK: _notebook(notebooks.STUDENT), **bundles.support_files()},
+        "solution": lambda: {SOLUTION_NOTEBOOK: _notebook(notebooks.SOLUTION),
+                             "dnn_utils.py": bundles.DNN_UTILS_PATH.read_bytes()},
+        "otter": bundles.otter_files,
+        "gradescope": lambda: {bundles.GRADESCOPE_ZIP_NAME: bundles.build_gradescope_zip()},
     }
-    return {"%s/%s" % (part, path): data for part, files in parts.items() for path, data in files.items()}
+    images = _images(figures.render_figures()) if set(parts) & {"student", "solution", "otter"} else {}
+    files = {}
+    for part in parts:
+        contents = builders[part]()
+        if part != "gradescope":
+            contents.update(images)
+        files.update({"%s/%s" % (part, path): data for path, data in contents.items()})
+    return files
 
 
-def build_release(out: Path | str) -> Release:
-    """Build the release into ``out`` (created if needed); earlier release parts there are replaced."""
+def _notebook(variant: str) -> bytes:
+    return notebooks.notebook_text(notebooks.build_notebook(variant)).encode("utf-8")
+
+
+def build_release(out: Path | str, parts: tuple[str, ...] | None = None) -> Release:
+    """Build the release (or only ``parts``) into ``out``, replacing earlier copies of those parts."""
     root = Path(out)
     if root.exists() and not root.is_dir():
         raise UserError("%s is a file; give `--out` a folder" % root)
@@ -79,8 +91,8 @@ def build_release(out: Path | str) -> Release:
         foreign = sorted(entry.name for entry in root.iterdir() if entry.name not in PARTS)
         if foreign:
             raise UserError(MSG_NOT_EMPTY.format(out=root, names=", ".join(foreign[:5])))
-    files = release_files()
-    for part in PARTS:
+    files = release_files(parts)
+    for part in PARTS if parts is None else parts:
         shutil.rmtree(root / part, ignore_errors=True)
     for relative, data in sorted(files.items()):
         path = root / relative
@@ -94,14 +106,14 @@ def build_release(out: Path | str) -> Release:
 
 def kept_files() -> dict[str, bytes]:
     """The files kept in the assignment folder, freshly built, by path relative to it."""
-    texts = notebooks.render_notebooks()
-    files = {KEPT_NOTEBOOKS[variant]: texts[variant].encode("utf-8") for variant in KEPT_NOTEBOOKS}
+    files = {name: _notebook(variant) for variant, name in KEPT_NOTEBOOKS.items()}
     files.update(_images(figures.render_figures()))
     return files
 
 
-def update_kept(kept_dir: Path | str = KEPT_DIR) -> list[Path]:
-    """Rewrite the kept notebooks and figures; return the paths written."""
+def update_kept(kept_dir: Path | str | None = None) -> list[Path]:
+    """Rewrite the kept notebooks and figures (in :data:`KEPT_DIR` by default); return the paths written."""
+    kept_dir = KEPT_DIR if kept_dir is None else kept_dir
     written = []
     for relative, data in sorted(kept_files().items()):
         path = Path(kept_dir) / relative
@@ -111,8 +123,9 @@ def update_kept(kept_dir: Path | str = KEPT_DIR) -> list[Path]:
     return written
 
 
-def stale_kept(kept_dir: Path | str = KEPT_DIR) -> list[str]:
+def stale_kept(kept_dir: Path | str | None = None) -> list[str]:
     """Describe every kept file that differs from a fresh build (empty when all are current)."""
+    kept_dir = KEPT_DIR if kept_dir is None else kept_dir
     problems = []
     for relative, fresh in sorted(kept_files().items()):
         path = Path(kept_dir) / relative
@@ -122,7 +135,7 @@ def stale_kept(kept_dir: Path | str = KEPT_DIR) -> list[str]:
         stored = path.read_bytes()
         if relative.startswith(IMAGES_DIR + "/"):
             if not figures.same_picture(stored, fresh):
-                problems.append(MSG_STALE.format(path=path, problem="the figure is not what tools/figures.py draws"))
+                problems.append(MSG_STALE.format(path=path, problem="not what tools/figures.py draws"))
         elif stored != fresh:
             problems.append(MSG_STALE.format(
                 path=path, problem="differs from what the template and reference/dnn.py build"))

@@ -294,7 +294,8 @@ def initialize_parameters_deep(layer_dims):
     parameters = {}
     L = len(layer_dims)
     for l in range(1, L):
-        parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) / np.sqrt(layer_dims[l - 1])
+        scale = 1 / np.sqrt(layer_dims[l - 1])
+        parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * scale
         parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
     return parameters
 ''')
@@ -1387,7 +1388,8 @@ def L_model_backward(AL, Y, caches):
     L = len(caches)
     Y = Y.reshape(AL.shape)
     dAL = -(Y / AL) + (1 - Y) / (1 - AL)
-    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = linear_activation_backward(dAL, caches[-1], "sigmoid")
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = linear_activation_backward(
+        dAL, caches[-1], "sigmoid")
     for l in range(L - 2, -1, -1):
         grads[f"dA{l}"], grads[f"dW{l + 1}"], grads[f"db{l + 1}"] = linear_activation_backward(
             grads[f"dA{l + 1}"], caches[l], "relu")

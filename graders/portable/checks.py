@@ -119,9 +119,8 @@ class _Fail(Exception):
         self.message = message
 
 
-def judge_outcome(name, outcome, expected, args, value=None, args_after=None, rtol=1e-5, atol=1e-8,
-                  hidden=False, label=""):
-    """Judge one call of ``name``.
+class Call:
+    """One case to judge: the function, what the worker reported, and the trusted expectations.
 
     Parameters
     ----------
@@ -135,7 +134,8 @@ def judge_outcome(name, outcome, expected, args, value=None, args_after=None, rt
     args : list
         The case's inputs, as sent.
     value, args_after : object
-        The returned value and the arguments after the call, as plain data.
+        The returned value and the arguments after the call, as plain data (``args_after`` may be
+        None when it was not collected).
     rtol, atol : float
         Tolerance of the values rung.
     hidden : bool
@@ -143,8 +143,62 @@ def judge_outcome(name, outcome, expected, args, value=None, args_after=None, rt
     label : str
         What the case varies, named in hidden-case messages.
     """
+
+    __slots__ = ("name", "outcome", "expected", "args", "value", "args_after", "rtol", "atol", "hidden", "label")
+
+    def __init__(self, name, outcome, expected, args, value=None, args_after=None, rtol=1e-5, atol=1e-8,
+                 hidden=False, label=""):
+        self.name, self.outcome, self.expected, self.args = name, outcome, expected, args
+        self.value, self.args_after = value, args_after
+        self.rtol, self.atol, self.hidden, self.label = rtol, atol, hidden, label
+
+
+def judge_outcome(name, outcome, expected, args, value=None, args_after=None, rtol=1e-5, atol=1e-8,
+                  hidden=False, label=""):
+    """Judge one call of ``name`` (see :class:`Call` for the parameters); returns a :class:`Verdict`."""
+    return judge_calls([Call(name, outcome, expected, args, value, args_after, rtol, atol, hidden, label)])[0]
+
+
+def judge_calls(calls):
+    """Judge many calls at once; the values rung runs as one vectorised pass over all of them.
+
+    Returns one :class:`Verdict` per call, in order.
+    """
+    verdicts = [None] * len(calls)
+    pending = []
+    for index, call in enumerate(calls):
+        early = _outcome_verdict(call.name, call.outcome, call.args)
+        if early is not None:
+            verdicts[index] = early
+            continue
+        try:
+            leaves = _structure(call.name, call.expected, call.value)
+        except _Fail as failure:
+            verdicts[index] = Verdict(failure.rung, False, failure.message)
+            continue
+        pending.append((index, leaves))
+    leaf_ok = _values_pass(calls, pending)
+    for (index, leaves), ok in zip(pending, leaf_ok):
+        call = calls[index]
+        try:
+            for leaf, good in zip(leaves, ok):
+                if not good:
+                    _check_values(leaf[0], leaf[1], leaf[2], call.rtol, call.atol, call.hidden, call.label)
+            if call.args_after is not None:
+                _check_unmodified(call.name, call.args, call.args_after)
+        except _Fail as failure:
+            verdicts[index] = Verdict(failure.rung, False, failure.message)
+            continue
+        verdicts[index] = Verdict(PASSED, True, MSG_PASSED.format(name=call.name))
+    return verdicts
+
+
+def _outcome_verdict(name, outcome, args):
+    """The verdict for a call that returned no value, or None when it returned normally."""
     status = outcome.get("status")
     detail = outcome.get("detail", "")
+    if status == "ok":
+        return None
     if status == "missing":
         return Verdict("defined", False, MSG_MISSING.format(name=name))
     if status == "not_callable":
@@ -156,15 +210,54 @@ def judge_outcome(name, outcome, expected, args, value=None, args_after=None, rt
         return Verdict("callable", False, MSG_TIMEOUT.format(name=name, seconds=outcome.get("seconds", 0)))
     if status == "crashed":
         return Verdict("callable", False, MSG_CRASHED.format(name=name, detail=detail))
-    if status != "ok":
-        return Verdict(NOT_JUDGED, None, MSG_NOT_RUN.format(name=name, detail=detail or "no result"))
-    try:
-        _compare(name, expected, value, rtol, atol, hidden, label)
-        if args_after is not None:
-            _check_unmodified(name, args, args_after)
-    except _Fail as failure:
-        return Verdict(failure.rung, False, failure.message)
-    return Verdict(PASSED, True, MSG_PASSED.format(name=name))
+    return Verdict(NOT_JUDGED, None, MSG_NOT_RUN.format(name=name, detail=detail or "no result"))
+
+
+def _values_pass(calls, pending):
+    """For every pending call, a list saying which of its leaves are within tolerance (and finite).
+
+    All leaves of all calls are compared in one vectorised pass.
+    """
+    got_parts, expected_parts, rtols, atols, sizes = [], [], [], [], []
+    for index, leaves in pending:
+        call = calls[index]
+        for _, expected, got in leaves:
+            if isinstance(expected, str):
+                got_parts.append(_EMPTY)
+                expected_parts.append(_EMPTY)
+                sizes.append(0)
+                continue
+            got_array = np.asarray(_as_number_array(got))
+            if got_array.dtype.kind == "c":
+                got_array = np.full(got_array.shape, np.nan)  # complex never passes; the message says why
+            got_parts.append(got_array.astype(np.float64, copy=False).ravel())
+            expected_parts.append(np.asarray(expected, dtype=np.float64).ravel())
+            sizes.append(got_parts[-1].size)
+        rtols.append(call.rtol)
+        atols.append(call.atol)
+    if not sizes:
+        return [[] for _ in pending]
+    got = np.concatenate(got_parts) if got_parts else _EMPTY
+    expected = np.concatenate(expected_parts) if expected_parts else _EMPTY
+    per_call_sizes, position = [], 0
+    for _, leaves in pending:
+        per_call_sizes.append(sum(sizes[position:position + len(leaves)]))
+        position += len(leaves)
+    rtol = np.repeat(np.array(rtols), per_call_sizes)
+    atol = np.repeat(np.array(atols), per_call_sizes)
+    with np.errstate(invalid="ignore", over="ignore"):
+        bad = ~(np.abs(got - expected) <= atol + rtol * np.abs(expected))  # NaN and inf compare False
+    bad_before = np.concatenate(([0], np.cumsum(bad)))
+    ends = np.cumsum(sizes)
+    bad_counts = bad_before[ends] - bad_before[ends - np.array(sizes)]
+    result, position = [], 0
+    for _, leaves in pending:
+        result.append([bool(count == 0) for count in bad_counts[position:position + len(leaves)]])
+        position += len(leaves)
+    return result
+
+
+_EMPTY = np.zeros(0)
 
 
 def describe_shapes(args):
@@ -213,7 +306,8 @@ def _returns_text(name):
     return names or "the result"
 
 
-def _compare(name, expected, got, rtol, atol, hidden, label):
+def _structure(name, expected, got):
+    """Rungs structure, types, shapes and dtype; returns the leaves ``(path, expected, got)``."""
     if _is_unimplemented(got) and not _is_unimplemented(expected):
         raise _Fail("structure", MSG_NOT_IMPLEMENTED.format(name=name, returns=_returns_text(name)))
     leaves = []
@@ -234,8 +328,7 @@ def _compare(name, expected, got, rtol, atol, hidden, label):
     for rung_check in (_check_types, _check_shapes, _check_dtypes):
         for path, exp_leaf, got_leaf in leaves:
             rung_check(path, exp_leaf, got_leaf)
-    for path, exp_leaf, got_leaf in leaves:
-        _check_values(path, exp_leaf, got_leaf, rtol, atol, hidden, label)
+    return leaves
 
 
 def _walk(name, path, expected, got, leaves):
@@ -412,9 +505,9 @@ def _first_change(path, before, after):
     if isinstance(after, Subclassed):
         after = after.value
     if isinstance(before, np.ndarray):
-        if not isinstance(after, np.ndarray) or after.shape != before.shape:
+        if not isinstance(after, np.ndarray) or after.shape != before.shape or after.dtype != before.dtype:
             return path
-        return None if np.array_equal(before, after) else path
+        return None if before.tobytes() == after.tobytes() else path
     if isinstance(before, dict):
         if not isinstance(after, dict) or set(after) != set(before):
             return path

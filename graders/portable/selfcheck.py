@@ -8,7 +8,9 @@ Output is plain text, with an HTML rendering where the front end shows HTML (Jup
 VS Code, Colab).
 """
 
+import contextlib
 import html
+import io
 import os
 import sys
 
@@ -55,6 +57,33 @@ def _case_file(path=None):
     raise FileNotFoundError(MSG_NO_CASE_FILE.format(file=PUBLIC_CASES_NAME))
 
 
+def run_case(function, case, quiet=False):
+    """Call ``function`` on one stored case (an entry of a case file) and judge it.
+
+    The function gets fresh copies of the inputs; NumPy is seeded first when the case says so; what
+    the function prints is swallowed when ``quiet``. Returns a :class:`~.checks.Verdict`.
+    """
+    name = case["function"]
+    args, call_args = decode_value(case["args"]), decode_value(case["args"])
+    if case.get("seed") is not None:
+        np.random.seed(case["seed"])
+    outcome, value = {"status": "ok"}, None
+    try:
+        if quiet:
+            with contextlib.redirect_stdout(io.StringIO()):
+                value = function(*call_args)
+        else:
+            value = function(*call_args)
+    except Exception as error:  # noqa: BLE001 - the student's error becomes feedback
+        outcome = {"status": "error", "detail": "%s: %s" % (type(error).__name__, str(error)[:300])}
+    plain = roundtrip({"value": value, "args_after": call_args}) if outcome["status"] == "ok" else {}
+    return judge_outcome(
+        name, outcome, decode_value(case["expected"]), args, plain.get("value"), plain.get("args_after"),
+        rtol=case.get("rtol", 1e-5), atol=case.get("atol", 1e-8), hidden=case.get("visibility") == "hidden",
+        label=case.get("label", ""),
+    )
+
+
 def run_public_cases(function, cases_path=None):
     """Run ``function`` on its public cases; return a :class:`CheckReport`."""
     name = getattr(function, "__name__", str(function))
@@ -66,21 +95,7 @@ def run_public_cases(function, cases_path=None):
     if not cases:
         return CheckReport(name, False, MSG_NO_CASES.format(name=name))
     for index, case in enumerate(cases, start=1):
-        args = decode_value(case["args"])
-        call_args = decode_value(case["args"])
-        if case.get("seed") is not None:
-            np.random.seed(case["seed"])
-        outcome = {"status": "ok"}
-        value = None
-        try:
-            value = function(*call_args)
-        except Exception as error:  # noqa: BLE001 - the student's error becomes feedback
-            outcome = {"status": "error", "detail": "%s: %s" % (type(error).__name__, str(error)[:300])}
-        plain = roundtrip({"value": value, "args_after": call_args}) if outcome["status"] == "ok" else {}
-        verdict = judge_outcome(
-            name, outcome, decode_value(case["expected"]), args, plain.get("value"), plain.get("args_after"),
-            rtol=case.get("rtol", 1e-5), atol=case.get("atol", 1e-8), hidden=False, label=case.get("label", ""),
-        )
+        verdict = run_case(function, case)
         if verdict.rung != PASSED:
             return CheckReport(name, False, MSG_FAILURE.format(
                 name=name, index=index, count=len(cases), label=case.get("label", ""), message=verdict.message))
@@ -88,7 +103,8 @@ def run_public_cases(function, cases_path=None):
 
 
 def check(function, cases_path=None):
-    """Check ``function`` on its public cases and show the verdict; returns True when it passes."""
+    """Check ``function`` on its public cases and show the verdict (use :func:`run_public_cases`
+    for the verdict as data)."""
     report = run_public_cases(function, cases_path)
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
@@ -98,4 +114,3 @@ def check(function, cases_path=None):
         display(report)
     else:
         print(report.text)
-    return report.ok

@@ -194,34 +194,51 @@ class Subclassed:
         return "<%s %r>" % (self.cls, self.value)
 
 
-def decode_values(header, blob):
+def decode_values(header, blob, copy=True):
     """Rebuild the values of a frame written by :func:`encode_frame`, validating every array.
 
     Returns a dict name -> value, where values are None/bool/int/float/str, fresh base
     ``numpy.ndarray`` objects, NumPy scalars, tuples, lists, dicts, :class:`Foreign` or
-    :class:`Subclassed`. Malformed input raises ``ValueError``.
+    :class:`Subclassed`. Malformed input raises ``ValueError``. With ``copy=False`` arrays are
+    read-only views of ``blob`` (the grader only reads them); by default they are writable copies.
     """
-    arrays = [_decode_array(entry, blob) for entry in header.get("arrays", [])]
+    arrays = [_decode_array(entry, blob, copy) for entry in header.get("arrays", [])]
     return {str(name): _decode_node(node, arrays, 0) for name, node in header.get("values", {}).items()}
 
 
-def _decode_array(entry, blob):
-    if not isinstance(entry, list) or len(entry) not in (4, 5):
+_DTYPES = {}
+
+
+def _allowed_dtype(text):
+    dtype = _DTYPES.get(text)
+    if dtype is None:
+        dtype = np.dtype(str(text))
+        if dtype.kind not in ALLOWED_KINDS or dtype.fields is not None or dtype.hasobject:
+            raise ValueError("array dtype %s is not allowed" % dtype)
+        if len(_DTYPES) < 64:
+            _DTYPES[text] = dtype
+    return dtype
+
+
+def _decode_array(entry, blob, copy=True):
+    if type(entry) is not list or len(entry) not in (4, 5):
         raise ValueError("bad array entry")
-    dtype_str, shape, offset, nbytes = entry[:4]
-    dtype = np.dtype(str(dtype_str))
-    if dtype.kind not in ALLOWED_KINDS or dtype.fields is not None or dtype.hasobject:
-        raise ValueError("array dtype %s is not allowed" % dtype)
-    if not isinstance(shape, list) or len(shape) > 32 or not all(type(n) is int and n >= 0 for n in shape):
-        raise ValueError("bad array shape")
+    dtype_str, shape, offset, nbytes = entry[0], entry[1], entry[2], entry[3]
+    if type(dtype_str) is not str or type(shape) is not list or len(shape) > 32:
+        raise ValueError("bad array entry")
+    dtype = _allowed_dtype(dtype_str)
     count = 1
     for n in shape:
+        if type(n) is not int or n < 0:
+            raise ValueError("bad array shape")
         count *= n
     if count > MAX_ARRAY_ELEMENTS or type(offset) is not int or type(nbytes) is not int:
         raise ValueError("bad array size")
     if nbytes != count * dtype.itemsize or offset < 0 or offset + nbytes > len(blob):
         raise ValueError("array bytes out of range")
-    array = np.frombuffer(blob, dtype=dtype, count=count, offset=offset).reshape(shape).copy()
+    array = np.frombuffer(blob, dtype=dtype, count=count, offset=offset).reshape(shape)
+    if copy:
+        array = array.copy()
     if len(entry) == 5:
         return Subclassed(array, entry[4])
     return array

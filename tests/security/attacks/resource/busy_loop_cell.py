@@ -1,0 +1,4 @@
+# attack: a cell that spins forever in pure Python
+# %%
+while True:
+    pass

@@ -1,0 +1,6 @@
+# attack: a graded function that never returns
+# spoils: compute_cost
+# %%
+def compute_cost(AL, Y):
+    while True:
+        pass

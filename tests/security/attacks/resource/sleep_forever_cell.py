@@ -1,0 +1,4 @@
+# attack: a cell that sleeps forever
+# %%
+import time
+time.sleep(10 ** 6)

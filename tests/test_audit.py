@@ -1,0 +1,176 @@
+"""The mutation audit: every variant graded through the real grading path, with one warm Grader."""
+
+import json
+
+import nbformat
+import pytest
+
+import reference.dnn
+from assignments.dnn_step_by_step.mistakes import VARIANTS, correct_variants, variant, wrong_variants
+from graders import audit
+from graders.audit import (
+    CAUGHT,
+    FULL_MARKS,
+    NOT_GRADED,
+    PENALISED,
+    SURVIVED,
+    AuditReport,
+    build_notebook,
+    judge_variant,
+    run_audit,
+    to_text,
+    variant_notebook,
+)
+from graders.cli import main
+from graders.grade import Grader
+from graders.result import FunctionResult, GradeResult, NotebookEvent
+from graders.spec import load_spec
+
+SPEC = load_spec()
+
+
+@pytest.fixture(scope="module")
+def grader():
+    with Grader() as shared:
+        yield shared
+
+
+@pytest.fixture(scope="module")
+def report(grader):
+    return run_audit(grader=grader)
+
+
+def graded(lost=(), notes=None):
+    """A GradeResult where the functions in ``lost`` lost a point; ``notes`` maps function -> notes."""
+    functions = [FunctionResult(name, spec.points - (1 if name in lost else 0), spec.points,
+                                notes=list((notes or {}).get(name, [])))
+                 for name, spec in SPEC.functions.items()]
+    return GradeResult("x.ipynb", sum(f.score for f in functions), SPEC.total_points, functions)
+
+
+# -- notebooks ----------------------------------------------------------------------------------
+
+
+def test_reference_notebook_is_valid_nbformat_with_one_cell_per_function():
+    document = build_notebook()
+    nbformat.validate(nbformat.from_dict(document))
+    code = ["".join(cell["source"]) for cell in document["cells"] if cell["cell_type"] == "code"]
+    assert code[0] == audit.IMPORT_CELL
+    defined = [source.split("(")[0] for source in code[1:]]
+    assert defined == ["def " + name for name in reference.dnn.GRADED_FUNCTIONS]
+
+
+def test_variant_notebook_replaces_only_its_function():
+    entry = variant("linear_backward.db_without_keepdims")
+    document = json.loads(variant_notebook(entry))
+    code = ["".join(cell["source"]) for cell in document["cells"] if cell["cell_type"] == "code"]
+    assert entry.source in code
+    assert audit.reference_source("linear_backward") not in code
+    assert audit.reference_source("linear_forward") in code
+
+
+def test_reference_notebook_earns_full_marks(grader):
+    result = grader.grade_bytes(json.dumps(build_notebook()).encode(), "reference.ipynb")
+    assert result.status == "graded"
+    assert result.score == result.max_score
+
+
+# -- judging ------------------------------------------------------------------------------------
+
+
+def test_wrong_variant_that_loses_points_is_caught_and_its_diagnosis_recognised():
+    entry = variant("linear_backward.dW_missing_1_over_m")
+    note = "Likely mistake: " + entry.diagnosis
+    outcome = judge_variant(entry, graded(lost={entry.function}, notes={entry.function: [note]}))
+    assert outcome.verdict == CAUGHT and outcome.diagnosed and outcome.ok
+
+
+def test_wrong_variant_named_as_another_mistake_is_not_diagnosed():
+    entry = variant("linear_backward.dW_missing_1_over_m")
+    other = variant("linear_backward.db_missing_1_over_m")
+    notes = {entry.function: ["Likely mistake: " + other.diagnosis]}
+    outcome = judge_variant(entry, graded(lost={entry.function}, notes=notes))
+    assert outcome.verdict == CAUGHT and outcome.diagnosed is False
+    assert other.diagnosis in outcome.diagnosis_shown
+
+
+def test_wrong_variant_with_full_marks_on_its_function_survives():
+    entry = variant("compute_cost.missing_minus")
+    outcome = judge_variant(entry, graded(lost={"linear_forward"}))
+    assert outcome.verdict == SURVIVED and not outcome.ok
+
+
+def test_correct_alternative_losing_points_anywhere_is_penalised():
+    entry = correct_variants("linear_forward")[0]
+    assert judge_variant(entry, graded()).verdict == FULL_MARKS
+    outcome = judge_variant(entry, graded(lost={"L_model_forward"}))
+    assert outcome.verdict == PENALISED and outcome.lost_on == ["L_model_forward"]
+
+
+def test_an_ungraded_notebook_fails_the_audit():
+    result = GradeResult("x.ipynb", 0.0, SPEC.total_points, status="could_not_grade",
+                         events=[NotebookEvent("grader_error", "the worker died")])
+    outcome = judge_variant(wrong_variants()[0], result)
+    assert outcome.verdict == NOT_GRADED and "the worker died" in outcome.detail
+    assert not AuditReport([outcome]).ok
+
+
+def test_table_lists_survivors_and_penalised_alternatives():
+    survivor = judge_variant(variant("compute_cost.missing_minus"), graded())
+    penalised = judge_variant(correct_variants("compute_cost")[0], graded(lost={"compute_cost"}))
+    text = to_text(AuditReport([survivor, penalised]))
+    assert "SURVIVOR" in text and survivor.id in text
+    assert "PENALISED" in text and penalised.id in text
+    assert "compute_cost" in text.splitlines()[2]
+
+
+def test_cli_exits_1_and_names_the_survivor(monkeypatch, capsys):
+    survivor = judge_variant(variant("compute_cost.missing_minus"), graded())
+    monkeypatch.setattr(audit, "run_audit", lambda variants: AuditReport([survivor]))
+    assert main(["audit", "--function", "compute_cost"]) == 1
+    assert survivor.id in capsys.readouterr().out
+
+
+def test_cli_rejects_an_unknown_function(capsys):
+    assert main(["audit", "--function", "no_such_function"]) == 1
+    assert "no_such_function" in capsys.readouterr().err
+
+
+def test_cli_json_report(monkeypatch, capsys):
+    outcome = judge_variant(variant("compute_cost.missing_minus"), graded(lost={"compute_cost"}))
+    monkeypatch.setattr(audit, "run_audit", lambda variants: AuditReport([outcome]))
+    assert main(["audit", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] and data["totals"]["wrong_caught"] == 1
+
+
+# -- the real audit -----------------------------------------------------------------------------
+
+
+def test_audit_covers_every_variant(report):
+    assert [o.id for o in report.outcomes] == [v.id for v in VARIANTS]
+
+
+@pytest.mark.parametrize("entry", wrong_variants(), ids=lambda v: v.id)
+def test_every_wrong_variant_loses_points(report, entry):
+    outcome = next(o for o in report.outcomes if o.id == entry.id)
+    assert outcome.verdict == CAUGHT, outcome
+
+
+@pytest.mark.parametrize("entry", correct_variants(), ids=lambda v: v.id)
+def test_every_correct_alternative_earns_full_marks(report, entry):
+    outcome = next(o for o in report.outcomes if o.id == entry.id)
+    assert outcome.verdict == FULL_MARKS, outcome
+
+
+def test_audit_passes_and_names_at_least_80_percent_of_the_mistakes(report):
+    assert report.ok
+    wrong = [o for o in report.outcomes if o.kind == "wrong"]
+    assert sum(1 for o in wrong if o.diagnosed) >= 0.8 * len(wrong)
+
+
+def test_feedback_never_names_the_wrong_mistake(report):
+    by_id = {v.id: v for v in VARIANTS}
+    for outcome in report.outcomes:
+        if outcome.kind == "wrong" and outcome.diagnosis_shown:
+            assert by_id[outcome.id].diagnosis in outcome.diagnosis_shown, outcome.id

@@ -1,0 +1,39 @@
+"""The same grading function on a Dask cluster (a LocalCluster here) fills the same gradebook."""
+
+import logging
+
+import pytest
+
+from graders import batch
+from graders.batch import run_batch
+from graders.errors import UserError
+from graders.gradebook import Gradebook
+from tests.batch_support import FAST, copy_samples, quick_samples
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=logging.ERROR) as local:
+        yield local
+
+
+def test_dask_cluster_fills_the_same_gradebook_as_the_local_pool(tmp_path, cluster):
+    folder = copy_samples(tmp_path / "subs")  # every sample but the slow one: right, wrong, unreadable
+    local = run_batch(folder, tmp_path / "local.sqlite", workers=2, limits=FAST, show_progress=False)
+    on_dask = run_batch(folder, tmp_path / "dask.sqlite", scheduler=cluster.scheduler_address, limits=FAST,
+                        show_progress=False)
+    assert local.graded_now == on_dask.graded_now == len(quick_samples())
+    with Gradebook(tmp_path / "local.sqlite") as a, Gradebook(tmp_path / "dask.sqlite") as b:
+        assert a.snapshot() == b.snapshot()
+        assert b.runs()[0]["executor"] == "dask:" + cluster.scheduler_address
+        assert {row.status for row in b.submissions()} >= {"graded", "unreadable"}
+
+
+def test_unreachable_scheduler_is_a_user_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "DASK_CONNECT_TIMEOUT", "1s")
+    folder = copy_samples(tmp_path / "subs", quick_samples()[:1])
+    with pytest.raises(UserError, match="could not connect to the Dask scheduler"):
+        run_batch(folder, tmp_path / "gb.sqlite", scheduler="tcp://127.0.0.1:9", show_progress=False)

@@ -1,0 +1,118 @@
+"""The students' self-check as shipped: a byte-for-byte copy of the grader's portable core, NumPy only."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from graders.portable import checks, selfcheck
+from graders.spec import PUBLIC_CASES_PATH
+from tools import bundles, release
+
+
+def sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def student_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("release")
+    release.build_release(root, parts=("student",))
+    return root / "student"
+
+
+def run_in_bundle(folder, code):
+    """Run ``code`` with plain Python (no IPython) in ``folder``: it sees the bundle and site-packages."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    completed = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=folder, env=env,
+                               capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
+def test_shipped_dnn_check_is_byte_identical_to_graders_portable(student_dir):
+    shipped = {path.name: sha256(path) for path in (student_dir / bundles.SELFCHECK_PACKAGE).glob("*.py")}
+    portable = {path.name: sha256(path) for path in bundles.PORTABLE_DIR.glob("*.py")}
+    assert shipped == portable
+    assert "__init__.py" in shipped
+
+
+def test_shipped_cases_are_the_public_cases_and_nothing_hidden(student_dir):
+    shipped = student_dir / bundles.SELFCHECK_PACKAGE / selfcheck.PUBLIC_CASES_NAME
+    assert shipped.read_bytes() == PUBLIC_CASES_PATH.read_bytes()
+    assert {case["visibility"] for case in json.loads(shipped.read_text())["cases"]} == {"public"}
+    for path in student_dir.rglob("*"):
+        if path.is_file() and path.suffix in (".py", ".json", ".ipynb"):
+            assert "/hidden/" not in path.read_text(encoding="utf-8"), path
+
+
+def test_unfilled_notebook_checks_say_not_implemented_and_load_only_numpy(student_dir):
+    output = run_in_bundle(student_dir, """
+        import json, sys
+        before = set(sys.modules)
+        notebook = json.load(open("dnn_step_by_step.ipynb"))
+        namespace = {}
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "code":
+                exec(cell["source"], namespace)
+        loaded = {name.split(".")[0] for name in set(sys.modules) - before}
+        extension_internals = {name for name in loaded if name.startswith(("_cython", "cython_runtime"))}
+        print("MODULES", sorted(loaded - set(sys.stdlib_module_names) - extension_internals))
+    """)
+    lines = output.splitlines()
+    verdicts = [line for line in lines if line.startswith(("\u2714", "\u2718"))]
+    assert len(verdicts) == 10
+    assert all("not implemented yet" in line for line in verdicts)
+    assert "Traceback" not in output
+    modules = eval(lines[-1].split(" ", 1)[1])
+    assert set(modules) <= {"numpy", "dnn_check", "dnn_utils"}
+
+
+def test_correct_functions_pass_with_a_one_line_success(student_dir):
+    output = run_in_bundle(student_dir, """
+        import sys
+        sys.path.insert(0, %r)
+        import reference
+        from dnn_check import check
+        for name in reference.GRADED_FUNCTIONS:
+            check(getattr(reference, name))
+    """ % str(bundles.REPO_ROOT))
+    lines = output.splitlines()
+    assert len(lines) == 10
+    head = selfcheck.MSG_SUCCESS.split("{")[0]
+    assert all(line.startswith(head) and "passes its" in line for line in lines)
+
+
+def test_student_errors_give_the_graders_message_without_a_traceback(student_dir):
+    output = run_in_bundle(student_dir, """
+        import numpy as np
+        from dnn_check import check
+
+        def linear_forward(A, W, b):
+            return np.dot(A, W) + b, (A, W, b)      # shapes do not fit: raises
+
+        def linear_backward(dZ, cache):
+            A_prev, W, b = cache
+            return np.dot(W.T, dZ), np.dot(dZ, A_prev.T), np.sum(dZ, axis=1, keepdims=True)  # no 1/m
+
+        check(linear_forward)
+        check(linear_backward)
+    """)
+    assert "Traceback" not in output
+    raised, wrong = output.split("\n\u2718 ")
+    assert raised.startswith("\u2718 linear_forward, case 1 of 1")
+    message = checks.MSG_RAISED.format(name="linear_forward", args="A, W, b", error="ValueError", shapes="")
+    assert message[:40] in raised
+    assert wrong.startswith("linear_backward, case 1 of 1")
+    assert checks.MSG_VALUES_PUBLIC.split("{path}")[1].split("\n")[0] in wrong  # " has the wrong values."
+
+
+def test_report_renders_as_text_and_html():
+    report = selfcheck.CheckReport("linear_forward", False, "\u2718 <b> & not implemented yet")
+    assert repr(report) == report.text
+    html = report._repr_html_()
+    assert html.startswith("<pre") and "&lt;b&gt; &amp;" in html

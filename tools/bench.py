@@ -1,0 +1,255 @@
+"""Benchmark: batch throughput and single-notebook latency against the kernel-per-notebook baseline.
+
+Everything runs in one invocation on the same machine, so the ratios compare like with like:
+
+1. ``N`` varied submissions are generated from the reference (correct, partly wrong, broken, a
+   few slow ones).
+2. ``dnngrade batch`` grades them cold (a new gradebook), sandbox on, every hidden case, with 1
+   worker and with one worker per core; peak memory is the largest sum of RSS over the process
+   tree (grader, pool, sandboxed workers and their children), sampled every 20 ms.
+3. The baseline runs the same kind of notebooks the way nbgrader and otter-grader do: nbclient
+   executes each notebook in a fresh Jupyter kernel, in one Python process (and in one process per
+   core for the all-core figure). It runs on a subsample and is extrapolated per notebook; the
+   report says so. It only executes the notebooks, grading nothing, so it flatters the baseline.
+4. A cold ``dnngrade grade`` of one notebook, as a student or a Gradescope run calls it.
+
+``--quick`` runs a small version for CI; it asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from tools.nbbuild import edited_source, notebook_bytes, solution_cells
+
+KIT_ROOT = Path(__file__).resolve().parent.parent
+DNN_UTILS = KIT_ROOT / "reference" / "dnn_utils.py"
+
+# (weight, kind, how to build it)
+WRONG_EDITS = [
+    ("linear_backward", "dW = np.dot(dZ, A_prev.T) / m", "dW = np.dot(dZ, A_prev.T)"),
+    ("linear_backward", "axis=1, keepdims=True", "axis=1"),
+    ("compute_cost", "cost = np.squeeze(cost)", "pass"),
+    ("linear_forward", "Z = np.dot(W, A) + b", "Z = np.dot(W, A)"),
+    ("update_parameters", "- learning_rate", "+ learning_rate"),
+    ("L_model_forward", 'activation="sigmoid"', 'activation="relu"'),
+]
+
+
+def make_submissions(count: int, seed: int = 7) -> list[tuple[str, bytes]]:
+    """``count`` notebooks: ~70% correct, ~20% with one or two wrong functions, ~8% broken, ~2% slow."""
+    rng = random.Random(seed)
+    notebooks = []
+    for index in range(count):
+        roll = rng.random()
+        name = "student%05d.ipynb" % index
+        if roll < 0.70:
+            data = notebook_bytes(solution_cells())
+        elif roll < 0.90:
+            edits = rng.sample(WRONG_EDITS, rng.choice((1, 2)))
+            replace = {}
+            for function, old, new in edits:
+                replace[function] = edited_source(function, old, new)
+            data = notebook_bytes(solution_cells(replace))
+        elif roll < 0.94:
+            data = notebook_bytes(solution_cells())[: rng.randrange(200, 2000)]
+        elif roll < 0.98:
+            data = notebook_bytes(solution_cells({"compute_cost": edited_source(
+                "compute_cost", "m = Y.shape[1]", "m = Y.shape[1")}))
+        else:
+            data = notebook_bytes(solution_cells() + ["import time\ntime.sleep(0.3)\n"])
+        notebooks.append((name, data))
+    return notebooks
+
+
+def write_submissions(folder: Path, notebooks: list[tuple[str, bytes]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in notebooks:
+        (folder / name).write_bytes(data)
+
+
+class TreeMemory:
+    """Samples the summed RSS of a process and all its descendants; keeps the peak (MiB)."""
+
+    def __init__(self, pid: int, interval: float = 0.02):
+        self.pid, self.interval, self.peak = pid, interval, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss_mib(self.pid))
+            time.sleep(self.interval)
+
+
+def tree_rss_mib(root: int) -> float:
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21])
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def timed_command(argv: list[str], cwd: Path) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run ``argv``; return (seconds, peak tree RSS in MiB, completed process)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with TreeMemory(proc.pid) as memory:
+        out, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    completed = subprocess.CompletedProcess(argv, proc.returncode, out, err)
+    if proc.returncode != 0:
+        raise SystemExit("%s failed:\n%s" % (" ".join(argv), err.decode(errors="replace")[-2000:]))
+    return seconds, memory.peak, completed
+
+
+def dnngrade_argv() -> list[str]:
+    return [sys.executable, "-m", "graders.cli"]
+
+
+def bench_batch(folder: Path, workers: int, work: Path) -> dict:
+    gradebook = work / ("gradebook-%d-%d.sqlite" % (workers, time.monotonic_ns()))
+    argv = dnngrade_argv() + ["batch", str(folder), "--gradebook", str(gradebook), "--workers", str(workers),
+                              "--quiet", "--sandbox", "auto"]
+    seconds, peak, _ = timed_command(argv, KIT_ROOT)
+    count = len(list(folder.glob("*.ipynb")))
+    return {"workers": workers, "notebooks": count, "seconds": seconds, "per_second": count / seconds,
+            "ms_per_notebook": 1000 * seconds / count, "peak_mib": peak}
+
+
+def bench_single(notebook: Path, repeats: int) -> dict:
+    times = []
+    for _ in range(repeats):
+        seconds, peak, _ = timed_command(dnngrade_argv() + ["grade", str(notebook), "--json"], KIT_ROOT)
+        times.append(seconds)
+    return {"median_seconds": statistics.median(times), "min_seconds": min(times), "repeats": repeats}
+
+
+def _nbclient_loop(paths: list[str]) -> float:
+    """Execute each notebook in a fresh kernel (what nbgrader/otter do); return the seconds taken."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    started = time.perf_counter()
+    for path in paths:
+        try:
+            notebook = nbformat.read(path, as_version=4)
+        except Exception:  # noqa: BLE001 - an unreadable notebook costs the baseline nothing
+            continue
+        client = NotebookClient(notebook, timeout=60, kernel_name="python3", allow_errors=True,
+                                resources={"metadata": {"path": os.path.dirname(path)}})
+        client.execute()
+    return time.perf_counter() - started
+
+
+def bench_baseline(notebooks: list[tuple[str, bytes]], work: Path, sample: int, workers: int) -> dict:
+    folder = work / "baseline"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(DNN_UTILS, folder / "dnn_utils.py")
+    chosen = notebooks[:sample]
+    paths = []
+    for name, data in chosen:
+        (folder / name).write_bytes(data)
+        paths.append(str(folder / name))
+    if workers == 1:
+        seconds = _nbclient_loop(paths)
+    else:
+        chunks = [paths[i::workers] for i in range(workers)]
+        started = time.perf_counter()
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(_nbclient_loop, chunks))
+        seconds = time.perf_counter() - started
+    return {"workers": workers, "notebooks": len(paths), "seconds": seconds, "per_second": len(paths) / seconds,
+            "ms_per_notebook": 1000 * seconds / len(paths)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notebooks", type=int, default=1000, help="batch size (default %(default)s)")
+    parser.add_argument("--baseline-sample", type=int, default=20, help="notebooks run by the baseline")
+    parser.add_argument("--scaling", default="100,1000,5000", help="batch sizes for the linearity check ('' to skip)")
+    parser.add_argument("--quick", action="store_true", help="small sizes for CI; asserts nothing")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    options = parser.parse_args(argv)
+    if options.quick:
+        options.notebooks, options.baseline_sample, options.scaling = 20, 2, "10,20"
+    cores = os.cpu_count() or 1
+    report: dict = {"cores": cores, "notebooks": options.notebooks}
+    with tempfile.TemporaryDirectory(prefix="dnnbench-") as tmp:
+        work = Path(tmp)
+        notebooks = make_submissions(options.notebooks)
+        folder = work / "submissions"
+        write_submissions(folder, notebooks)
+        print("generated %d submissions in %s" % (len(notebooks), folder), flush=True)
+
+        report["batch"] = [bench_batch(folder, 1, work), bench_batch(folder, cores, work)]
+        for row in report["batch"]:
+            print("dnngrade batch, %d worker(s): %.1f notebooks/s, %.2f ms/notebook, peak %.0f MiB" % (
+                row["workers"], row["per_second"], row["ms_per_notebook"], row["peak_mib"]), flush=True)
+
+        report["baseline"] = [bench_baseline(notebooks, work, options.baseline_sample, 1),
+                              bench_baseline(notebooks, work, options.baseline_sample, cores)]
+        for row in report["baseline"]:
+            print("nbclient, fresh kernel per notebook, %d process(es): %.2f notebooks/s, %.0f ms/notebook "
+                  "(measured on %d notebooks, extrapolated per notebook)" % (
+                      row["workers"], row["per_second"], row["ms_per_notebook"], row["notebooks"]), flush=True)
+        report["ratio"] = [b["per_second"] / n["per_second"] for b, n in zip(report["batch"], report["baseline"])]
+        print("throughput ratio to the baseline: %.0fx on 1 core, %.0fx on %d cores" % (
+            report["ratio"][0], report["ratio"][1], cores), flush=True)
+
+        single = folder / notebooks[0][0]
+        report["single"] = bench_single(single, 3 if options.quick else 7)
+        print("cold `dnngrade grade` of one notebook: median %.3f s (min %.3f s over %d runs)" % (
+            report["single"]["median_seconds"], report["single"]["min_seconds"], report["single"]["repeats"]),
+            flush=True)
+
+        report["scaling"] = []
+        for size in [int(s) for s in options.scaling.split(",") if s.strip()]:
+            scaled = work / ("scale-%d" % size)
+            write_submissions(scaled, make_submissions(size, seed=size))
+            row = bench_batch(scaled, cores, work)
+            report["scaling"].append(row)
+            print("scaling: %5d notebooks in %.2f s, %.2f ms/notebook, peak %.0f MiB" % (
+                size, row["seconds"], row["ms_per_notebook"], row["peak_mib"]), flush=True)
+            shutil.rmtree(scaled)
+    if options.json:
+        Path(options.json).write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
