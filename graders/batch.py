@@ -21,16 +21,18 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
 import graders
+from graders import grade
 from graders.batch_inputs import Discovery, Submission, SubmissionSource, discover, load_roster
+from graders.batch_summary import BatchSummary, Progress, summarize
 from graders.errors import UserError
 from graders.grade import MSG_COULD_NOT_GRADE, MSG_UNREADABLE, Grader, Limits
-from graders.gradebook import FunctionStats, Gradebook, GradingContext
-from graders.result import FunctionResult, GradeResult, NotebookEvent, result_from_dict
+from graders.gradebook import Gradebook, GradingContext
+from graders.result import GradeResult, result_from_dict
 from graders.spec import ASSIGNMENT_DIR, SPEC_PATH, load_spec
 
 MSG_PROCESS_DIED = "the process grading it died ({error})"
@@ -55,8 +57,19 @@ MSG_NOTHING_FOUND = (
 MSG_INTERRUPTED = (
     "stopped: {done} of {total} graded and saved in {gradebook}; run the same command again to grade the rest"
 )
-SLOWEST_SHOWN = 5
+MSG_DASK_ENVIRONMENT = (
+    "the Dask cluster at {address} cannot run the grader ({error}); install this kit, same version, "
+    'on the scheduler and every worker machine (pip install ".[dask]"), then restart them'
+)
+MSG_DASK_NO_WORKERS = (
+    "no Dask worker at {address} answered within {seconds:g} s; start some with `dask worker {address}`"
+)
+MSG_DASK_MISMATCH = (
+    "Dask workers {workers} run kit {got_kit} with cases {got_cases}, but this machine has kit {kit} with "
+    "cases {cases}; install the same kit and case files on every worker and restart them"
+)
 DASK_CONNECT_TIMEOUT = "20s"
+DASK_CHECK_SECONDS = 60.0
 
 
 # -- the grading context ------------------------------------------------------------------------
@@ -146,128 +159,13 @@ def _pool_initializer() -> None:
 
 def zero_result(file_name: str, status: str, message: str, kind: str) -> GradeResult:
     """A result with no points, for a notebook that could not be read or graded."""
-    spec = load_spec()
-    functions = [FunctionResult(name=name, score=0.0, max_score=f.points, notes=[message])
-                 for name, f in spec.functions.items()]
-    return GradeResult(submission=file_name, score=0.0, max_score=spec.total_points, functions=functions,
-                       events=[NotebookEvent(kind, message)], status=status)
+    return grade.zero_result(load_spec(), file_name, status, message, kind)
 
 
 def could_not_grade(file_name: str, reason: str) -> GradeResult:
     """A result with no points saying the grader, not the student, failed (and why)."""
     message = MSG_COULD_NOT_GRADE.format(reason=reason)
     return zero_result(file_name, "could_not_grade", message, "grader_error")
-
-
-# -- progress and summary ------------------------------------------------------------------------
-
-
-class Progress:
-    """A one-line progress bar on a terminal: done/total, rate and ETA; silent otherwise."""
-
-    WIDTH = 28
-
-    def __init__(self, total: int, stream=None, enabled: bool | None = None):
-        self.total = total
-        self.stream = stream if stream is not None else sys.stderr
-        if enabled is None:
-            enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.enabled = enabled and total > 0
-        self.done = 0
-        self.started = time.monotonic()
-        self._shown = 0.0
-
-    def advance(self, count: int = 1) -> None:
-        self.done += count
-        now = time.monotonic()
-        if self.enabled and (now - self._shown >= 0.1 or self.done >= self.total):
-            self._shown = now
-            self.stream.write("\r" + self.line(now - self.started))
-            self.stream.flush()
-
-    def line(self, elapsed: float) -> str:
-        """The bar's text after ``elapsed`` seconds."""
-        fraction = self.done / self.total if self.total else 1.0
-        filled = int(self.WIDTH * fraction)
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        eta = (self.total - self.done) / rate if rate > 0 else 0.0
-        return "grading [%s%s] %d/%d  %.1f notebooks/s  ETA %s " % (
-            "#" * filled, "." * (self.WIDTH - filled), self.done, self.total, rate, _clock(eta))
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\r" + " " * (self.WIDTH + 60) + "\r")
-            self.stream.flush()
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return "%d:%02d:%02d" % (seconds // 3600, seconds % 3600 // 60, seconds % 60) if seconds >= 3600 \
-        else "%d:%02d" % (seconds // 60, seconds % 60)
-
-
-@dataclass
-class BatchSummary:
-    """What one batch did, and the state of its students' grades afterwards."""
-
-    source: str
-    gradebook: str
-    found: int
-    graded_now: int
-    skipped: int
-    seconds: float
-    statuses: dict[str, int] = field(default_factory=dict)  #: graded / unreadable / could_not_grade
-    timeouts: int = 0
-    mean: float = 0.0
-    median: float = 0.0
-    max_score: float = 0.0
-    functions: list[FunctionStats] = field(default_factory=list)
-    slowest: list[tuple[str, float]] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)  #: on the roster, no submission
-    not_on_roster: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    could_not_grade: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float:
-        """Notebooks graded per second in this run."""
-        return self.graded_now / self.seconds if self.seconds > 0 else 0.0
-
-
-def format_summary(summary: BatchSummary) -> str:
-    """The end-of-batch report: one screen."""
-    s = summary
-    lines = ["%d submissions in %s: %d graded now, %d already in the gradebook" % (
-        s.found, s.source, s.graded_now, s.skipped)]
-    if s.graded_now:
-        lines[0] += " (%.1f s, %.1f notebooks/s)" % (s.seconds, s.rate)
-    lines.append("  graded %d, failed to read %d, could not grade %d, with timeouts %d" % (
-        s.statuses.get("graded", 0), s.statuses.get("unreadable", 0), s.statuses.get("could_not_grade", 0),
-        s.timeouts))
-    lines.append("  score: mean %.1f, median %.1f (of %g)" % (s.mean, s.median, s.max_score))
-    if s.functions:
-        lines.append("  pass rate per function (over readable notebooks):")
-        for f in s.functions:
-            lines.append("    %-28s %5.1f%%  (%d/%d)" % (f.name, 100 * f.pass_rate, f.passed, f.graded))
-    if s.slowest:
-        lines.append("  slowest: " + ", ".join("%s %.1f s" % pair for pair in s.slowest))
-    for student, reason in s.could_not_grade[:5]:
-        lines.append("  could not grade %s: %s" % (student, reason))
-    if s.missing:
-        lines.append("  no submission from %d on the roster: %s" % (len(s.missing), _some(s.missing)))
-    if s.not_on_roster:
-        lines.append("  not on the roster: %s" % _some(s.not_on_roster))
-    for warning in s.warnings[:8]:
-        lines.append("  note: " + warning)
-    if len(s.warnings) > 8:
-        lines.append("  ... and %d more notes" % (len(s.warnings) - 8))
-    lines.append("Export with: dnngrade export --gradebook %s --format canvas --out grades.csv" % s.gradebook)
-    return "\n".join(lines)
-
-
-def _some(items: list[str], shown: int = 6) -> str:
-    text = ", ".join(items[:shown])
-    return text + (" and %d more" % (len(items) - shown) if len(items) > shown else "")
 
 
 # -- the batch -----------------------------------------------------------------------------------
@@ -296,6 +194,7 @@ class _Executors:
                 self.client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
             except (OSError, TimeoutError, ValueError) as error:
                 raise UserError(MSG_NO_SCHEDULER.format(address=scheduler, error=error)) from None
+            check_dask_workers(self.client, scheduler)
             self.workers = max(1, sum(self.client.nthreads().values()))
         self.fresh()
 
@@ -334,6 +233,40 @@ class _Executors:
         if self.client is not None:
             self.client.close()
             self.client = None
+
+
+def worker_context() -> dict:
+    """This process's grading context as plain data (what a Dask worker reports)."""
+    return asdict(grading_context())
+
+
+def check_dask_workers(client, address: str) -> None:
+    """Fail early, with the fix, when the cluster cannot grade or grades with another kit or cases.
+
+    One small task goes through the scheduler (which must be able to unpickle it, so it needs the
+    kit too); then every connected worker reports its kit version and cases hash.
+    """
+    mine = worker_context()
+    problem = None
+    try:
+        client.submit(worker_context, pure=False).result(timeout=DASK_CHECK_SECONDS)
+        contexts = client.run(worker_context)
+    except TimeoutError:
+        problem = MSG_DASK_NO_WORKERS.format(address=address, seconds=DASK_CHECK_SECONDS)
+    except Exception as error:  # noqa: BLE001 - whatever Dask raised, the fix is the same
+        text = " ".join((str(error).strip() or type(error).__name__).split())
+        problem = MSG_DASK_ENVIRONMENT.format(address=address, error=text.split(". ")[0].rstrip("."))
+    else:
+        wrong = sorted(worker for worker, theirs in contexts.items() if theirs != mine)
+        if wrong:
+            theirs = contexts[wrong[0]]
+            problem = MSG_DASK_MISMATCH.format(
+                workers=", ".join(wrong), got_kit=theirs.get("kit_version"),
+                got_cases=str(theirs.get("cases_sha256"))[:12], kit=mine["kit_version"],
+                cases=mine["cases_sha256"][:12])
+    if problem:
+        client.close()
+        raise UserError(problem)
 
 
 def default_workers() -> int:
@@ -398,8 +331,8 @@ def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path |
                 executors.close(wait=finished)
         book.finish_run(run_id)
         roster_ids = people or book.students() or None
-        return _summarize(book, found, roster_ids, len(jobs), time.monotonic() - started, str(source),
-                          str(gradebook))
+        return summarize(book, found, roster_ids, len(jobs), time.monotonic() - started, str(source),
+                         str(gradebook))
 
 
 def _plan(files: SubmissionSource, found: Discovery, book: Gradebook, context: GradingContext,
@@ -449,8 +382,14 @@ def _execute(jobs: list[_Job], files: SubmissionSource, book: Gradebook, executo
                 store(job, zero_result(job.submission.file_name, "unreadable", message, "unreadable"))
                 continue
             job.sha256 = hashlib.sha256(data).hexdigest()
-            future = executors.submit(grade_function, job.submission.student_id, job.submission.file_name,
-                                      data, settings)
+            try:
+                future = executors.submit(grade_function, job.submission.student_id, job.submission.file_name,
+                                          data, settings)
+            except cf.process.BrokenProcessPool:  # a process died; its futures have not all failed yet
+                queue.appendleft(job)
+                if not in_flight:
+                    executors.fresh()
+                break
             in_flight[future] = job
         if not in_flight:
             continue
@@ -487,31 +426,3 @@ def _result_from(payload: dict, job: _Job, context: GradingContext) -> GradeResu
             got_kit=got.get("kit_version"), got_cases=str(got.get("cases_sha256"))[:12],
             kit=context.kit_version, cases=context.cases_sha256[:12]))
     return result_from_dict(payload["result"])
-
-
-def _summarize(book: Gradebook, found: Discovery, roster: dict | None, graded_now: int, seconds: float,
-               source: str, gradebook: str) -> BatchSummary:
-    ids = [s.student_id for s in found.submissions]
-    stored = book.submissions(ids)
-    statuses: dict[str, int] = {}
-    for row in stored:
-        statuses[row.status] = statuses.get(row.status, 0) + 1
-    mean, median, top = book.score_summary(ids)
-    slowest = sorted(stored, key=lambda row: (-row.execution_time, row.student_id))[:SLOWEST_SHOWN]
-    return BatchSummary(
-        source=source, gradebook=gradebook, found=len(ids), graded_now=graded_now,
-        skipped=len(ids) - graded_now,
-        seconds=seconds, statuses=statuses, timeouts=sum(1 for row in stored if row.timed_out),
-        mean=mean, median=median, max_score=top, functions=book.function_stats(ids),
-        slowest=[(row.student_id, row.execution_time) for row in slowest if row.execution_time > 0],
-        missing=sorted(set(roster) - set(ids)) if roster else [],
-        not_on_roster=sorted(set(ids) - set(roster)) if roster else [],
-        warnings=list(found.warnings),
-        could_not_grade=[(row.student_id, _reason(row.result())) for row in stored
-                         if row.status == "could_not_grade"],
-    )
-
-
-
-def _reason(result: GradeResult) -> str:
-    return result.events[-1].message if result.events else ""

@@ -154,9 +154,9 @@ def discover(source: SubmissionSource) -> Discovery:
     for path in relative:
         if len(path.parts) > 1:
             by_folder.setdefault(path.parts[0], [])
-            if path.suffix == NOTEBOOK_SUFFIX:
+            if path.suffix.lower() == NOTEBOOK_SUFFIX:
                 by_folder[path.parts[0]].append(path)
-    chosen: list[PurePosixPath] = [p for p in relative if len(p.parts) == 1 and p.suffix == NOTEBOOK_SUFFIX]
+    chosen = [p for p in relative if len(p.parts) == 1 and p.suffix.lower() == NOTEBOOK_SUFFIX]
     for folder, notebooks in sorted(by_folder.items()):
         if not notebooks:
             found.warnings.append(MSG_NO_NOTEBOOK.format(folder=prefix + folder))

@@ -8,7 +8,8 @@ DEFAULT_GRADEBOOK = "gradebook.sqlite"
 
 
 def _cmd_batch(args) -> int:
-    from graders.batch import format_summary, run_batch
+    from graders.batch import run_batch
+    from graders.batch_summary import format_summary
     from graders.grade import Limits
 
     if args.workers is not None and args.workers < 1:

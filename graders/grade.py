@@ -14,14 +14,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from graders.cases import Case, load_case_set
-from graders.notebook import MAX_NOTEBOOK_BYTES, NotebookError, code_cells
+from graders.notebook import MAX_NOTEBOOK_BYTES, MSG_TOO_LARGE, NotebookError, code_cells
 from graders.result import FunctionResult, GradeResult, NotebookEvent
 from graders.scoring import notebook_events, score_functions
 from graders.spec import AssignmentSpec, load_spec
 from graders.workerproc import WorkerDied, WorkerProcess
 
 MSG_UNREADABLE = "Not graded: {reason}"
-MSG_COULD_NOT_GRADE = "Not graded: the grader could not finish this notebook ({reason}). Nothing was lost; ask your instructor to regrade it."
+MSG_COULD_NOT_GRADE = (
+    "Not graded: the grader could not finish this notebook ({reason}). "
+    "Nothing was lost; ask your instructor to regrade it."
+)
 
 
 @dataclass
@@ -86,18 +89,17 @@ class Grader:
     # -- grading ------------------------------------------------------------------------------------
 
     def grade_path(self, path: str | os.PathLike) -> GradeResult:
-        """Grade the notebook at ``path``."""
+        """Grade the notebook at ``path`` (a file over the size cap is not even read)."""
         path = Path(path)
         try:
             size = path.stat().st_size
             if size > self.limits.max_notebook_bytes:
-                data = b"x" * 0  # not read: code_cells reports the size
-                return self._unreadable(path.name, NotebookError(
-                    "The notebook is %s bytes, over the %s-byte limit." % (f"{size:,}", f"{self.limits.max_notebook_bytes:,}")
-                ), 0.0)
+                reason = MSG_TOO_LARGE.format(size=size, cap=self.limits.max_notebook_bytes)
+                return self._unreadable(path.name, NotebookError(reason), 0.0)
             data = path.read_bytes()
         except OSError as error:
-            return self._unreadable(path.name, NotebookError("the file could not be read (%s)" % error.strerror), 0.0)
+            reason = "the file could not be read (%s)" % error.strerror
+            return self._unreadable(path.name, NotebookError(reason), 0.0)
         return self.grade_bytes(data, path.name)
 
     def grade_bytes(self, data: bytes, name: str = "notebook.ipynb") -> GradeResult:
@@ -134,13 +136,11 @@ class Grader:
         )
 
     def _zero_result(self, name: str, status: str, message: str, kind: str, seconds: float) -> GradeResult:
-        functions = [FunctionResult(name=f, score=0.0, max_score=s.points, notes=[message])
-                     for f, s in self.spec.functions.items()]
-        return GradeResult(
-            submission=name, score=0.0, max_score=self.spec.total_points, functions=functions,
-            events=[NotebookEvent(kind, message)], execution_time=round(seconds, 4),
-            sandbox=self._worker.launch.mode if self._worker else "", status=status, public_only=self.public_only,
-        )
+        result = zero_result(self.spec, name, status, message, kind)
+        result.execution_time = round(seconds, 4)
+        result.sandbox = self._worker.launch.mode if self._worker else ""
+        result.public_only = self.public_only
+        return result
 
     def _unreadable(self, name: str, error: Exception, seconds: float) -> GradeResult:
         return self._zero_result(name, "unreadable", MSG_UNREADABLE.format(reason=error), "unreadable", seconds)
@@ -148,6 +148,14 @@ class Grader:
     def _could_not_grade(self, name: str, reason: str, seconds: float) -> GradeResult:
         return self._zero_result(name, "could_not_grade", MSG_COULD_NOT_GRADE.format(reason=reason),
                                  "grader_error", seconds)
+
+
+def zero_result(spec: AssignmentSpec, name: str, status: str, message: str, kind: str) -> GradeResult:
+    """A result with no points for a notebook that could not be read or graded; ``message`` says why."""
+    functions = [FunctionResult(name=f, score=0.0, max_score=s.points, notes=[message])
+                 for f, s in spec.functions.items()]
+    return GradeResult(submission=name, score=0.0, max_score=spec.total_points, functions=functions,
+                       events=[NotebookEvent(kind, message)], status=status)
 
 
 def grade_notebook(path: str | os.PathLike, public_only: bool = False, limits: Limits | None = None,

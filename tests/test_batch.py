@@ -1,5 +1,6 @@
 """``dnngrade batch``: finding submissions, the sample batch end to end, resuming, and failures."""
 
+import hashlib
 import io
 import os
 import zipfile
@@ -13,8 +14,6 @@ from graders.batch import (
     MSG_CONTEXT_MISMATCH,
     MSG_PROCESS_DIED,
     MSG_RAISED,
-    Progress,
-    format_summary,
     grade_submission,
     grading_context,
     run_batch,
@@ -28,6 +27,7 @@ from graders.batch_inputs import (
     discover,
     load_roster,
 )
+from graders.batch_summary import Progress, format_summary
 from graders.errors import UserError
 from graders.gradebook import Gradebook
 from graders.spec import load_spec
@@ -192,6 +192,22 @@ def test_rerun_grades_only_new_or_changed_submissions(tmp_path):
     with Gradebook(gradebook) as book:
         assert book.count() == 3
         assert len(book.runs()) == 4
+
+
+def test_zip_batch_reads_each_notebook_from_the_archive(tmp_path):
+    chosen = quick_samples()[:3]
+    archive = tmp_path / "batch.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for sample in chosen:
+            zf.write(SAMPLE_SUBMISSIONS / sample.path, "class/" + sample.path)
+    summary = run_batch(archive, tmp_path / "gb.sqlite", workers=2, limits=FAST, show_progress=False)
+    assert summary.graded_now == 3
+    with Gradebook(tmp_path / "gb.sqlite") as book:
+        stored = {s.student_id: s for s in book.submissions()}
+    for sample in chosen:
+        data = (SAMPLE_SUBMISSIONS / sample.path).read_bytes()
+        assert stored[sample.student_id].sha256 == hashlib.sha256(data).hexdigest()
+        assert stored[sample.student_id].file_name == "class/" + sample.path
 
 
 # -- failures never stop a batch (fake grading functions, no notebooks run) -------------------------

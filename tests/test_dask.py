@@ -37,3 +37,25 @@ def test_unreachable_scheduler_is_a_user_error(tmp_path, monkeypatch):
     folder = copy_samples(tmp_path / "subs", quick_samples()[:1])
     with pytest.raises(UserError, match="could not connect to the Dask scheduler"):
         run_batch(folder, tmp_path / "gb.sqlite", scheduler="tcp://127.0.0.1:9", show_progress=False)
+
+
+def _pretend_other_kit():
+    batch._CONTEXT = batch.GradingContext(kit_version="0.0-old", cases_sha256="0" * 64)
+
+
+def _forget_context():
+    batch._CONTEXT = None
+
+
+def test_workers_with_another_kit_are_refused_before_grading(tmp_path, cluster):
+    folder = copy_samples(tmp_path / "subs", quick_samples()[:1])
+    with distributed.Client(cluster) as client:
+        client.run(_pretend_other_kit)
+        try:
+            with pytest.raises(UserError, match="run kit 0.0-old with cases 000000000000, but this machine"):
+                run_batch(folder, tmp_path / "gb.sqlite", scheduler=cluster.scheduler_address,
+                          show_progress=False)
+        finally:
+            client.run(_forget_context)
+    with Gradebook(tmp_path / "gb.sqlite") as book:
+        assert book.count() == 0

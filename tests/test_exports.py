@@ -90,7 +90,7 @@ def test_json_is_the_gradescope_result_per_submission(gradebook, tmp_path):
     assert [e["student_id"] for e in entries] == ["alice", "bob<script>", "carol"]
     bob = entries[1]
     assert bob["results"] == json.loads(json.dumps(to_gradescope(graded("bob.ipynb", BOB_LOSES))))
-    assert {"score", "max_score", "tests", "output"} <= set(bob["results"])
+    assert {"score", "tests", "output"} <= set(bob["results"])
 
 
 def test_feedback_files_per_student_in_markdown_and_html(gradebook, tmp_path):
