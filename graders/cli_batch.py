@@ -10,12 +10,11 @@ DEFAULT_GRADEBOOK = "gradebook.sqlite"
 def _cmd_batch(args) -> int:
     from graders.batch import run_batch
     from graders.batch_summary import format_summary
-    from graders.grade import Limits
+    from graders.cli_grade import limits_from_args
 
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers must be at least 1 (got %d)" % args.workers)
-    limits = Limits(cell_seconds=args.cell_timeout, call_seconds=args.call_timeout,
-                    notebook_seconds=args.notebook_timeout, memory_mb=args.memory_mb)
+    limits = limits_from_args(args)
     summary = run_batch(args.submissions, args.gradebook, roster=args.roster, workers=args.workers,
                         scheduler=args.scheduler, regrade=args.regrade, limits=limits, sandbox=args.sandbox,
                         show_progress=False if args.quiet else None)

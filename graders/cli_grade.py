@@ -9,16 +9,18 @@ from pathlib import Path
 from graders.errors import UserError
 
 
-def _limits_from(args):
-    from graders.grade import Limits
+def limits_from_args(args):
+    """The :class:`~graders.limits.Limits` that the options of :func:`add_limit_options` ask for."""
+    from graders.limits import Limits
 
     return Limits(cell_seconds=args.cell_timeout, call_seconds=args.call_timeout,
-                  notebook_seconds=args.notebook_timeout, memory_mb=args.memory_mb)
+                  notebook_seconds=args.notebook_timeout, memory_mb=args.memory_mb,
+                  processes=args.processes, disk_mb=args.disk_mb)
 
 
 def add_limit_options(parser) -> None:
-    """Options shared by ``grade`` and ``batch``, with defaults from :class:`graders.grade.Limits`."""
-    from graders.grade import Limits
+    """Options shared by ``grade`` and ``batch``, with defaults from :class:`graders.limits.Limits`."""
+    from graders.limits import Limits
 
     defaults = Limits()
     parser.add_argument("--cell-timeout", type=float, default=defaults.cell_seconds, metavar="S",
@@ -29,6 +31,10 @@ def add_limit_options(parser) -> None:
                         help="seconds the whole notebook may run (default %(default)s)")
     parser.add_argument("--memory-mb", type=int, default=defaults.memory_mb, metavar="MB",
                         help="memory limit of the process running student code (default %(default)s)")
+    parser.add_argument("--processes", type=int, default=defaults.processes, metavar="N",
+                        help="processes and threads student code may run at once (default %(default)s)")
+    parser.add_argument("--disk-mb", type=int, default=defaults.disk_mb, metavar="MB",
+                        help="size of the sandbox's private /tmp (default %(default)s)")
     parser.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
                         help="isolation of student code: bubblewrap if available (auto), required, or a plain process")
 
@@ -40,7 +46,7 @@ def _cmd_grade(args) -> int:
     path = Path(args.notebook)
     if not path.exists():
         raise UserError("no file at %s; give the path of a student's .ipynb" % path)
-    result = grade_notebook(path, public_only=args.public_only, limits=_limits_from(args), sandbox=args.sandbox)
+    result = grade_notebook(path, public_only=args.public_only, limits=limits_from_args(args), sandbox=args.sandbox)
     payload = to_gradescope(result)
     if args.out:
         out = Path(args.out)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import time
 import traceback
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from graders.cases import Case, load_case_set
-from graders.notebook import MAX_NOTEBOOK_BYTES, MSG_TOO_LARGE, NotebookError, code_cells
+from graders.limits import Limits
+from graders.notebook import MSG_TOO_LARGE, NotebookError, code_cells
 from graders.result import FunctionResult, GradeResult, NotebookEvent
 from graders.scoring import notebook_events, score_functions
 from graders.spec import AssignmentSpec, load_spec
@@ -25,23 +25,6 @@ MSG_COULD_NOT_GRADE = (
     "Not graded: the grader could not finish this notebook ({reason}). "
     "Nothing was lost; ask your instructor to regrade it."
 )
-
-
-@dataclass
-class Limits:
-    """Limits on student code; every one can be set from the command line."""
-
-    cell_seconds: float = 10.0  #: wall time per notebook cell
-    call_seconds: float = 5.0  #: wall time per call of a graded function on one case
-    notebook_seconds: float = 60.0  #: wall time for the whole notebook
-    memory_mb: int = 2048  #: address space of the process running student code
-    max_notebook_bytes: int = MAX_NOTEBOOK_BYTES  #: larger files are not run
-
-    def worker_limits(self) -> dict:
-        """The subset the worker enforces."""
-        data = asdict(self)
-        data.pop("max_notebook_bytes")
-        return data
 
 
 class Grader:

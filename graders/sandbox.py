@@ -19,7 +19,7 @@ never run as host root, even inside a user namespace.
   root appears as uid 1 in it, so bubblewrap can still read a Python installed under a private
   folder such as ``/root`` while it sets up; nothing in the sandbox ever runs as that uid.
 - no sandbox (``process``), grader is root: the worker gives itself a private mount namespace and
-  forks each child as a user id of its own (see ``graders.worker.server``).
+  forks each child as a user id of its own (see ``graders.worker.isolation``).
 
 cgroups are not used: their layout (v1, v2, delegated or read-only in containers) varies too much
 between machines for a default; rlimits plus a capped tmpfs bound every resource per worker.
@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import itertools
 import os
+import select
 import shutil
 import site
 import subprocess
 import sys
 import sysconfig
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from graders.worker.runtime import worker_uid
@@ -53,8 +54,8 @@ MSG_FALLBACK = (
     "bubblewrap (apt-get install bubblewrap) to turn it on."
 )
 MSG_NPROC_OFF = (
-    "sandbox on, but it could not give student code a user of its own ({reason}): the cap on the "
-    "number of processes is not enforced."
+    "sandbox on, but student code runs in it as this machine's root user, without privileges (a "
+    "user of its own could not be set up: {reason}), so the cap on the number of processes is off."
 )
 _SYSTEM_DIRS = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc/alternatives",
                 "/etc/ld.so.cache", "/etc/localtime")
@@ -67,9 +68,12 @@ _USERNS_HELPER = (
     "    raise SystemExit(1)\n"
     "os.write(1, b'+')\n"
     "os.read(0, 1)\n"
-    "with open('/proc/sys/user/max_user_namespaces', 'w') as limit:\n"
-    "    limit.write('0')\n"
-    "os.write(1, b'+')\n"
+    "try:\n"
+    "    with open('/proc/sys/user/max_user_namespaces', 'w') as limit:\n"
+    "        limit.write('0')\n"
+    "    os.write(1, b'+')\n"
+    "except OSError:\n"
+    "    os.write(1, b'-')\n"
     "os.read(0, 1)\n" % _CLONE_NEWUSER
 )
 # `python -I` ignores PYTHONPATH, so the boot snippet puts the kit on sys.path itself.
@@ -89,7 +93,7 @@ class Launch:
     note: str  #: what the report says about isolation ("" when the strong sandbox is fully on)
     cwd: str | None = None
     userns: bool = False  #: join a fresh user namespace made at each start (grader is root)
-    extra: dict = field(default_factory=dict)
+    identity: str = ""  #: bwrap: "own" (a host user id of its own) or "mapped" (the grader's user)
 
     def spawn(self, **popen_options) -> subprocess.Popen:
         """Start the worker (``popen_options`` go to :class:`subprocess.Popen`)."""
@@ -149,7 +153,7 @@ def new_user_namespace() -> int:
     helper = subprocess.Popen([sys.executable, "-I", "-S", "-c", _USERNS_HELPER], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, env=_base_env(), close_fds=True)
     try:
-        if helper.stdout.read(1) != b"+":
+        if _answer(helper) != b"+":
             raise OSError("the kernel refused to create a user namespace")
         mapping = "%d 0 1\n%d %d 1\n" % (ROOT_ALIAS, SANDBOX_UID, host_uid)
         for name in ("uid_map", "gid_map"):
@@ -157,13 +161,20 @@ def new_user_namespace() -> int:
                 handle.write(mapping)
         helper.stdin.write(b"+")
         helper.stdin.flush()
-        if helper.stdout.read(1) != b"+":
-            raise OSError("could not forbid nested user namespaces")
+        if _answer(helper) not in (b"+", b"-"):  # "-": nested namespaces stay allowed (old kernel)
+            raise OSError("the user namespace helper stopped")
         return os.open("/proc/%d/ns/user" % helper.pid, os.O_RDONLY | os.O_CLOEXEC)
     finally:
         helper.stdin.close()
         helper.wait()
         helper.stdout.close()
+
+
+def _answer(helper: subprocess.Popen, seconds: float = 20.0) -> bytes:
+    if not select.select([helper.stdout], [], [], seconds)[0]:
+        helper.kill()
+        return b""
+    return helper.stdout.read(1)
 
 
 # -- what the sandbox mounts ----------------------------------------------------------------------
@@ -183,6 +194,8 @@ def _python_roots() -> list[str]:
     import numpy
 
     roots.add(os.path.dirname(os.path.dirname(os.path.realpath(numpy.__file__))))
+    if "/" in roots:
+        raise OSError("Python is installed at the root folder: the sandbox would have to mount everything")
     return _outermost(roots)
 
 
@@ -290,7 +303,7 @@ def bwrap_launch(disk_mb: int = DEFAULT_DISK_MB, identity: str = "auto") -> Laun
         options = ["--unshare-user", "--disable-userns"] + options
     bwrap = shutil.which("bwrap") or "bwrap"
     return Launch([bwrap] + options + _worker_command(), _base_env(), "bwrap", "", cwd="/",
-                  userns=identity == "own", extra={"identity": identity})
+                  userns=identity == "own", identity=identity)
 
 
 def _probe(launch: Launch) -> str | None:
@@ -298,7 +311,7 @@ def _probe(launch: Launch) -> str | None:
     command = _worker_command()
     probe_argv = launch.argv[: len(launch.argv) - len(command)]
     probe_argv += [sys.executable, "-I", "-S", "-c", "import os; os.write(1, b'ok')"]
-    probe = Launch(probe_argv, launch.env, launch.mode, "", cwd=launch.cwd, userns=launch.userns)
+    probe = replace(launch, argv=probe_argv)
     try:
         proc = probe.spawn(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         out, err = proc.communicate(timeout=30)
@@ -310,7 +323,7 @@ def _probe(launch: Launch) -> str | None:
 
 
 def bwrap_unavailable_reason() -> str | None:
-    """Why bubblewrap cannot be used here, or None when it can (kept for callers; see :func:`choose`)."""
+    """Why bubblewrap cannot be used here, or None when it can (see :func:`choose_bwrap`)."""
     return choose_bwrap(DEFAULT_DISK_MB)[1]
 
 
@@ -320,21 +333,20 @@ def choose_bwrap(disk_mb: int) -> tuple[Launch | None, str | None]:
         return None, "not Linux"
     if shutil.which("bwrap") is None:
         return None, "bubblewrap is not installed"
-    if os.geteuid() == 0:
-        own = bwrap_launch(disk_mb, "own")
-        why_not = _probe(own)
-        if why_not is None:
-            return own, None
-        mapped = bwrap_launch(disk_mb, "mapped")
-        if _probe(mapped) is None:
-            note = MSG_NPROC_OFF.format(reason=why_not)
-            return Launch(mapped.argv, mapped.env, "bwrap", note, cwd=mapped.cwd, extra=mapped.extra), None
-        return None, "bubblewrap cannot create namespaces here (%s)" % why_not
-    mapped = bwrap_launch(disk_mb, "mapped")
-    why_not = _probe(mapped)
-    if why_not is None:
-        return mapped, None
-    return None, "bubblewrap cannot create namespaces here (%s)" % why_not
+    try:
+        identities = ("own", "mapped") if os.geteuid() == 0 else ("mapped",)
+        first_failure = None
+        for identity in identities:
+            launch = bwrap_launch(disk_mb, identity)
+            why_not = _probe(launch)
+            if why_not is None:
+                if first_failure:
+                    launch = replace(launch, note=MSG_NPROC_OFF.format(reason=first_failure))
+                return launch, None
+            first_failure = first_failure or why_not
+    except OSError as error:
+        return None, str(error)
+    return None, "bubblewrap cannot create namespaces here (%s)" % first_failure
 
 
 _CHOSEN: dict[int, tuple[Launch | None, str | None]] = {}

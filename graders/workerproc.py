@@ -10,6 +10,7 @@ import subprocess
 import time
 
 from graders.cases import Case
+from graders.limits import DEFAULT_LIMITS
 from graders.portable import wire
 from graders.sandbox import Launch, worker_launch
 
@@ -18,17 +19,6 @@ class WorkerDied(Exception):
     """The worker process ended or broke the protocol; the submission gets a could-not-grade result."""
 
 
-DEFAULT_LIMITS = {
-    "cell_seconds": 10.0,
-    "call_seconds": 5.0,
-    "notebook_seconds": 60.0,
-    "memory_mb": 2048,  #: address space of each process running student code
-    "cpu_seconds": 120,
-    "file_mb": 16,  #: largest file student code may write
-    "disk_mb": 64,  #: size of the sandbox's private /tmp (all files together)
-    "open_files": 64,
-    "processes": 4,  #: processes and threads student code may run at once (honest code needs 1)
-}
 
 
 class WorkerProcess:
@@ -121,6 +111,13 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             pass
         if self.proc.poll() is None:
+            # bubblewrap's child (the worker, PID 1 of the sandbox) may not die with bubblewrap when
+            # it runs as another user: kill it first, which ends everything in its PID namespace
+            for pid in descendants(self.proc.pid):
+                try:
+                    os.kill(pid, 9)
+                except OSError:
+                    pass
             try:
                 os.killpg(self.proc.pid, 9)
             except (ProcessLookupError, PermissionError):
@@ -128,3 +125,23 @@ class WorkerProcess:
             self.proc.wait()
         self.proc.stdout.close()
         self.proc = None
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, children first (empty where /proc cannot tell)."""
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        try:
+            tasks = os.listdir("/proc/%d/task" % parent)
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open("/proc/%d/task/%s/children" % (parent, task)) as handle:
+                    children = [int(child) for child in handle.read().split()]
+            except (OSError, ValueError):
+                continue
+            found.extend(children)
+            queue.extend(children)
+    return found

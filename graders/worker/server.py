@@ -25,37 +25,34 @@ import json
 import os
 import select
 import signal
-import stat
 import sys
-import tempfile
 import time
 
 from ..portable import wire
 from . import standins
-from .runtime import FUNCTION_STRIKES, SKIPPED_DETAIL, apply_limits, become_user, run_child, worker_uid
+from .isolation import (
+    PR_SET_CHILD_SUBREAPER,
+    PR_SET_DUMPABLE,
+    PR_SET_PDEATHSIG,
+    empty,
+    isolate_unsandboxed,
+    kill_descendants,
+    prctl,
+    private_folder,
+    quietly,
+    reap_everything,
+)
+from .runtime import FUNCTION_STRIKES, SKIPPED_DETAIL, apply_limits, become_user, run_child
 
 MAX_RESTARTS = 24
 GRACE_SECONDS = 1.0
 MAX_CHILD_FRAME_BYTES = 64 * 1024 * 1024  #: one step's report (honest ones are a few kB)
 MAX_CHILD_BYTES = 128 * 1024 * 1024  #: everything one child may send
+MAX_CHILD_FRAMES = 20_000  #: reports one child may send (an honest one sends one per cell and call)
 MAX_DETAIL_CHARS = 1000
 MSG_MALFORMED = "it returned something that could not be sent back as plain data"
 MSG_REPORT_ENDED = "its report to the grader ended before this step did (it wrote to the grader's channel?)"
-_PR_SET_DUMPABLE = 4
-_PR_SET_CHILD_SUBREAPER = 36
-
-
-def _libc():
-    import ctypes
-
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def _prctl(option, value):
-    try:
-        _libc().prctl(option, value, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+_RUNTIME_FAILED = 70  #: exit status of a child whose runtime (not student code) raised
 
 
 class Worker:
@@ -202,6 +199,7 @@ class Worker:
         os.makedirs(workdir, exist_ok=True)
         if self.child_user is not None:
             os.chown(workdir, self.child_user, self.child_user)
+        os.chmod(workdir, 0o700)
         pid = os.fork()
         if pid == 0:  # the child: never returns
             try:
@@ -212,22 +210,24 @@ class Worker:
                 apply_limits(limits)
                 run_child(write_fd, cells, calls, args, start_cell, start_call, True, limits)
             finally:
-                os._exit(70)
+                os._exit(_RUNTIME_FAILED)
         os.close(write_fd)
         events, finished, why, detail = [], False, "crashed", ""
         buffer = bytearray()
-        received = 0
-        step_seconds = float(limits.get("cell_seconds", 10))
+        received = frames = 0
+        skipped = set(limits.get("skip_cells", ()))
+        last_cell = max((i for i in range(start_cell, len(cells)) if i not in skipped), default=-1)
+        reached = {"cell": start_cell - 1, "call": start_call - 1}
+        # cells re-run silently after a restart get their own allowance, until the child says
+        # "resumed"; then each step has its limit from the end of the step before
+        silent = sum(1 for i in range(start_cell) if i not in skipped)
+        allowance = silent * float(limits.get("cell_seconds", 10))
         step_started = time.monotonic()
-        cells_left = len(cells) - start_cell
-        # cells re-run silently after a restart count against the first step's allowance
-        silent = sum(1 for i in range(start_cell) if i not in set(limits.get("skip_cells", ())))
-        step_started += silent * float(limits.get("cell_seconds", 10))
         try:
             while True:
-                in_cells = cells_left > 0
-                step_limit = float(limits.get("cell_seconds" if in_cells else "call_seconds", step_seconds))
-                wait = min(step_started + step_limit + GRACE_SECONDS, deadline) - time.monotonic()
+                in_cells = reached["cell"] < last_cell
+                step_limit = float(limits.get("cell_seconds", 10) if in_cells else limits.get("call_seconds", 5))
+                wait = min(step_started + allowance + step_limit + GRACE_SECONDS, deadline) - time.monotonic()
                 ready = select.select([read_fd], [], [], max(wait, 0))[0] if wait > 0 else []
                 if not ready:
                     why, detail = "timeout", "stopped after %g s (hard limit)" % step_limit
@@ -239,20 +239,29 @@ class Worker:
                 if received > MAX_CHILD_BYTES:
                     raise ValueError("more than %d MB of reports" % (MAX_CHILD_BYTES >> 20))
                 buffer += chunk
+                position = 0
                 while True:
-                    parsed = _split_frame(buffer)
+                    parsed = _split_frame(buffer, position)
                     if parsed is None:
                         break
-                    header, blob, rest = parsed
-                    buffer = bytearray(rest)
-                    if header.get("type") == "done":
+                    header, blob, position = parsed
+                    frames += 1
+                    if frames > MAX_CHILD_FRAMES:
+                        raise ValueError("more than %d reports" % MAX_CHILD_FRAMES)
+                    kind = header.get("type")
+                    if kind == "done":
                         finished = True
                         break
-                    if header.get("type") == "cell":
-                        cells_left -= 1
-                    if header.get("type") in ("cell", "call"):
+                    if kind == "resumed" and allowance:
+                        allowance, step_started = 0.0, time.monotonic()
+                    elif kind in ("cell", "call"):
                         events.append((header, blob))
-                    step_started = time.monotonic()
+                        step = header.get("index" if kind == "cell" else "position")
+                        # only progress restarts the step timer, so forged reports cannot stretch it for long
+                        if type(step) is int and step > reached[kind]:
+                            reached[kind] = step
+                            allowance, step_started = 0.0, time.monotonic()
+                del buffer[:position]
                 if finished:
                     break
         except (ValueError, RecursionError, UnicodeDecodeError) as error:
@@ -267,106 +276,21 @@ class Worker:
 
     def _reap(self, pid):
         """Kill the child and everything it started; return the child's wait status."""
-        _quietly(os.kill, pid, signal.SIGKILL)
-        _quietly(os.killpg, pid, signal.SIGKILL)
+        quietly(os.kill, pid, signal.SIGKILL)
+        quietly(os.killpg, pid, signal.SIGKILL)
         if self.in_pid_namespace:
             # PID 1 of the sandbox: every other process in it descends from this child
-            _quietly(os.kill, -1, signal.SIGKILL)
+            quietly(os.kill, -1, signal.SIGKILL)
         status = os.waitpid(pid, 0)[1]
         if self.in_pid_namespace:
-            _reap_everything()
+            reap_everything()
         else:
-            _kill_descendants()
+            kill_descendants()
         return status
 
     def _clean_up(self):
         for folder in self.scratch:
-            _empty(folder)
-
-
-def _quietly(function, *args):
-    try:
-        function(*args)
-    except OSError:
-        pass
-
-
-def _reap_everything():
-    """As PID 1: kill and reap until no process but this one is left in the namespace."""
-    while True:
-        _quietly(os.kill, -1, signal.SIGKILL)
-        try:
-            os.waitpid(-1, 0)
-        except ChildProcessError:
-            return
-        except InterruptedError:
-            continue
-
-
-def _children():
-    """Our direct children (orphans of a child re-parent to us: we are a subreaper)."""
-    me = os.getpid()
-    try:
-        with open("/proc/%d/task/%d/children" % (me, me)) as handle:
-            return [int(pid) for pid in handle.read().split()]
-    except OSError:
-        pass
-    found = []
-    try:
-        names = os.listdir("/proc")
-    except OSError:  # macOS: the process group kill is all there is
-        return []
-    for name in names:
-        if name.isdigit():
-            try:
-                with open("/proc/%s/stat" % name, "rb") as handle:
-                    fields = handle.read().rsplit(b")", 1)[1].split()
-                if int(fields[1]) == me:
-                    found.append(int(name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return found
-
-
-def _kill_descendants():
-    """Outside a PID namespace: kill every remaining descendant, including setsid daemons."""
-    for _ in range(1000):
-        children = _children()
-        if not children:
-            break
-        for pid in children:
-            _quietly(os.kill, pid, signal.SIGKILL)
-        for pid in children:
-            _quietly(os.waitpid, pid, 0)
-    while True:
-        try:
-            if os.waitpid(-1, os.WNOHANG) == (0, 0):
-                break
-        except ChildProcessError:
-            break
-
-
-def _empty(folder):
-    """Delete everything inside ``folder``, whatever permissions the child left on it."""
-    try:
-        names = os.listdir(folder)
-    except FileNotFoundError:
-        return
-    except PermissionError:
-        _quietly(os.chmod, folder, 0o700)
-        names = os.listdir(folder)
-    for name in names:
-        path = os.path.join(folder, name)
-        try:
-            mode = os.lstat(path).st_mode
-        except OSError:
-            continue
-        if stat.S_ISDIR(mode):
-            _quietly(os.chmod, path, 0o700)
-            _empty(path)
-            _quietly(os.rmdir, path)
-        else:
-            _quietly(os.unlink, path)
+            empty(folder)
 
 
 def _become_child(workdir, event_fd):
@@ -383,20 +307,21 @@ def _become_child(workdir, event_fd):
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def _split_frame(buffer):
+def _split_frame(buffer, start):
+    """The frame at ``start`` of ``buffer``: ``(header, blob, end)``, or None while incomplete."""
     head = wire._HEAD.size
-    if len(buffer) < head:
+    if len(buffer) - start < head:
         return None
-    text_len, blob_len = wire._HEAD.unpack_from(buffer)
+    text_len, blob_len = wire._HEAD.unpack_from(buffer, start)
     if text_len + blob_len > MAX_CHILD_FRAME_BYTES:
         raise ValueError("frame too large")
-    end = head + text_len + blob_len
+    end = start + head + text_len + blob_len
     if len(buffer) < end:
         return None
-    header = json.loads(bytes(buffer[head:head + text_len]).decode("utf-8"))
+    header = json.loads(bytes(buffer[start + head:start + head + text_len]).decode("utf-8"))
     if type(header) is not dict:
         raise ValueError("frame header is not an object")
-    return header, bytes(buffer[head + text_len:end]), buffer[end:]
+    return header, bytes(buffer[start + head + text_len:end]), end
 
 
 def _well_formed(header, cell_count, call_count):
@@ -420,7 +345,7 @@ def _check_values(header, blob):
     values = header.get("values") or {}
     if type(values) is not dict:
         raise ValueError("values is not an object")
-    wire.decode_values({"values": values, "arrays": header.get("arrays", [])}, blob)
+    wire.decode_values({"values": values, "arrays": header.get("arrays", [])}, blob, copy=False)
 
 
 def _shift(node, base):
@@ -465,86 +390,12 @@ def _describe_status(status):
         reason = {"SIGSEGV": "a segmentation fault", "SIGKILL": "killed, likely over the memory limit",
                   "SIGXCPU": "over the CPU-time limit", "SIGXFSZ": "over the file-size limit"}.get(name, name)
         return "the process died: %s" % reason
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == _RUNTIME_FAILED:
+        return "the grader's code in that process failed: this step broke it (a patched builtin or module, " \
+               "an exception that cannot be printed, ...)"
     if os.WIFEXITED(status):
         return "the process exited early with status %d (os._exit or a fatal error)" % os.WEXITSTATUS(status)
     return "the process ended unexpectedly"
-
-
-# -- private mounts for the process fallback when the grader is root --------------------------------
-
-_CLONE_NEWNS = 0x00020000
-_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
-
-
-def _mount(libc, source, target, fstype, flags, data=None):
-    encode = (lambda text: text.encode() if text is not None else None)
-    if libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data)) != 0:
-        import ctypes
-
-        raise OSError(ctypes.get_errno(), "mount %s" % target)
-
-
-def _blocked_ancestor(path):
-    """The outermost folder above ``path`` that other users cannot traverse, or None."""
-    parts = os.path.realpath(path).split(os.sep)[1:]
-    for depth in range(1, len(parts)):
-        ancestor = os.sep + os.sep.join(parts[:depth])
-        try:
-            if not os.stat(ancestor).st_mode & stat.S_IXOTH:
-                return ancestor
-        except OSError:
-            return None
-    return None
-
-
-def private_mounts(kit_root, disk_mb, needed):
-    """In a mount namespace of the worker's own: a private size-capped /tmp, the kit's solution
-    and cases hidden, and the folders in ``needed`` (the Python install) reachable by the
-    unprivileged child even when they sit under a private folder such as /root."""
-    libc = _libc()
-    if libc.unshare(_CLONE_NEWNS) != 0:
-        raise OSError("unshare")
-    _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
-    blocked = {}
-    for path in needed:
-        ancestor = _blocked_ancestor(path)
-        if ancestor and os.path.isdir(path):
-            blocked.setdefault(ancestor, []).append(os.path.realpath(path))
-    for ancestor, paths in blocked.items():
-        fds = [(os.open(p, os.O_PATH | os.O_DIRECTORY), p) for p in sorted(set(paths))]
-        _mount(libc, "tmpfs", ancestor, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0755,size=1m")
-        for fd, path in fds:
-            os.makedirs(path, exist_ok=True)
-            _mount(libc, "/proc/self/fd/%d" % fd, path, None, _MS_BIND | _MS_REC)
-            _mount(libc, None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
-            os.close(fd)
-    for name in ("reference", "assignments", "tools"):
-        secret = os.path.join(kit_root, name)
-        if os.path.isdir(secret):
-            _mount(libc, "tmpfs", secret, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0000,size=4k")
-    size = "mode=1777,size=%dm" % max(int(disk_mb), 1)
-    _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, size)
-    for shared in ("/var/tmp", "/dev/shm"):
-        if os.path.isdir(shared):
-            _mount(libc, "tmpfs", shared, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0755,size=4k")
-
-
-def _scratch_folders(options):
-    """The folders emptied after each child; the first one holds the child's working folder."""
-    if options.workdir:  # the sandbox's private /tmp
-        return [options.workdir]
-    if options.child_user is not None:
-        try:
-            kit_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-            needed = [p for p in sys.path if p and os.path.isdir(p) and os.path.realpath(p) != kit_root]
-            needed += [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
-            private_mounts(kit_root, options.disk_mb, needed)
-            return ["/tmp"]
-        except (OSError, AttributeError):
-            pass  # not allowed here (for example inside an unprivileged container): a private folder
-    private = tempfile.mkdtemp(prefix="dnngrade-")
-    os.chmod(private, 0o711)
-    return [private]
 
 
 def main(argv=None):
@@ -555,24 +406,33 @@ def main(argv=None):
                         help="run student code as a user id of this worker's own (the worker is root, unsandboxed)")
     parser.add_argument("--disk-mb", type=int, default=64, help="size of the private /tmp (with --child-user)")
     options = parser.parse_args(argv)
-    options.child_user = worker_uid(os.getpid()) if options.own_user else None
-    _prctl(_PR_SET_DUMPABLE, 0)  # same-user processes may not read our memory or descriptors
+    prctl(PR_SET_DUMPABLE, 0)  # same-user processes may not read our memory or descriptors
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # as PID 1, no signal from a child can reach us
-    if os.getpid() != 1:
-        _prctl(_PR_SET_CHILD_SUBREAPER, 1)  # orphans of a child come back to us, to be killed
+    if os.getpid() == 1:
+        # bubblewrap's --die-with-parent does not survive its switch of user with --userns: without
+        # this, a sandbox whose bubblewrap was killed would run on
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    else:
+        prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of a child come back to us, to be killed
     standins.install(options.dnn_utils)
-    scratch = _scratch_folders(options)
+    child_user = None
+    if options.workdir:  # the sandbox's private /tmp
+        scratch = [options.workdir]
+    elif options.own_user:
+        scratch, child_user = isolate_unsandboxed(options.disk_mb)
+    else:
+        scratch = [private_folder()]
     stdin = os.fdopen(os.dup(0), "rb", buffering=0)
     stdout = os.fdopen(os.dup(1), "wb", buffering=1 << 16)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
     try:
-        Worker(_Reader(stdin), stdout, scratch, options.child_user).serve()
+        Worker(_Reader(stdin), stdout, scratch, child_user).serve()
     finally:
         if not options.workdir and scratch[0] != "/tmp":
-            _empty(scratch[0])
-            _quietly(os.rmdir, scratch[0])
+            empty(scratch[0])
+            quietly(os.rmdir, scratch[0])
 
 
 class _Reader:

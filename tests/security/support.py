@@ -35,7 +35,7 @@ from tools.nbbuild import IMPORT_CELL, notebook_bytes, solution_cells
 ATTACKS = Path(__file__).resolve().parent / "attacks"
 SPEC = load_spec()
 #: short limits, so hangs cost seconds; memory low enough that a bomb cannot hurt the CI machine
-FAST = Limits(cell_seconds=2, call_seconds=1, notebook_seconds=40, memory_mb=768)
+FAST = Limits(cell_seconds=1, call_seconds=0.5, notebook_seconds=30, memory_mb=768)
 ATTACK_COMM = "dnnattack"  #: attacks name the processes they start so the tests can look for them
 _REPORT = re.compile(r"REPORT ([^()]*?)(?: \(cell \d+, line \d+\)|$)")
 

@@ -2,7 +2,9 @@
 # modes: strong
 # %%
 import os
-targets = ["{{SENTINEL}}", "{{HOSTTMP}}", "{{OUTSIDE}}/planted.txt", "{{KIT}}/planted.txt",
+with open("{{HOSTTMP}}", "w") as handle:  # the sandbox's own /tmp: allowed, but must not reach the host's
+    handle.write("planted")
+targets = ["{{SENTINEL}}", "{{OUTSIDE}}/planted.txt", "{{KIT}}/planted.txt",
            "{{KIT}}/graders/planted.py", "/planted.txt", "/opt/dnnkit/graders/planted.py", "/usr/planted.txt",
            "/dev/shm/planted.txt", "/var/tmp/planted.txt", "/root/planted.txt"]
 written = []

@@ -1,11 +1,9 @@
-# attack: replace builtins and modules the grader might use, then return a wrong cost
+# attack: replace modules the grader might use, and, while a graded call runs, the builtins too; return a wrong cost
 # spoils: compute_cost
 # %%
 import builtins
 import sys
 import types
-builtins.isinstance = lambda *args: True
-builtins.issubclass = lambda *args: True
 fake = types.ModuleType("json")
 fake.dumps = lambda *args, **kwargs: '{"score": 100}'
 sys.modules["json"] = fake
@@ -15,4 +13,7 @@ for name in list(sys.modules):
 _honest_cost = compute_cost
 
 def compute_cost(AL, Y):
+    builtins.isinstance = lambda *args: True
+    builtins.issubclass = lambda *args: True
+    builtins.type = lambda *args: float
     return -_honest_cost(AL, Y)

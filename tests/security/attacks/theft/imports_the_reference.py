@@ -22,7 +22,10 @@ for name in ("reference.dnn", "dnn", "solution", "graders.cases", "assignments.d
         module = importlib.import_module(name)
         if getattr(module, "compute_cost", None) is not None:
             compute_cost = module.compute_cost
-        if getattr(module, "__file__", None) or name == "graders.cases":
+            stolen.append(name)
+        if name == "graders.cases" and module.load_case_set():
+            stolen.append("cases")
+        if name == "assignments.dnn_step_by_step" and os.listdir(os.path.dirname(module.__file__)):
             stolen.append(name)
     except Exception:
         pass

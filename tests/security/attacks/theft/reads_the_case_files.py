@@ -21,10 +21,10 @@ for path in candidates:
     except OSError:
         pass
 started = time.monotonic()
-roots = ["/"] if os.path.exists("/opt/dnnkit") else ["{{KIT}}", "/tmp", "/opt", "/root"]
+roots = ["/tmp", "/opt", "{{KIT}}", os.path.expanduser("~"), "/root", "/"]
 for root in roots:
     for folder, subfolders, files in os.walk(root):
-        subfolders[:] = [s for s in subfolders if os.path.join(folder, s) not in ("/proc", "/sys", "/dev")]
+        subfolders[:] = [s for s in subfolders if os.path.join(folder, s) not in ("/proc", "/sys", "/dev", "/usr")]
         for name in files:
             if name in wanted:
                 path = os.path.join(folder, name)
@@ -34,6 +34,6 @@ for root in roots:
                             found.append(path)
                 except OSError:
                     pass
-        if time.monotonic() - started > 1.5:
+        if time.monotonic() - started > 0.6:
             break
 raise RuntimeError("REPORT found=%s" % ",".join(sorted(set(found))))

@@ -1,0 +1,215 @@
+"""Keeping submissions apart outside the child: killing what a child left running, emptying the
+scratch folders, and, for a worker that root runs without a sandbox, a private /tmp and a user of
+the child's own.
+
+Used by :mod:`.server`; imports only the standard library and :mod:`.runtime`.
+"""
+
+import os
+import signal
+import stat
+import sys
+import tempfile
+
+from .runtime import become_user, worker_uid
+
+PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _libc():
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def prctl(option, value):
+    try:
+        _libc().prctl(option, value, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def quietly(function, *args):
+    try:
+        function(*args)
+    except OSError:
+        pass
+
+
+def reap_everything():
+    """As PID 1: kill and reap until no process but this one is left in the namespace."""
+    while True:
+        quietly(os.kill, -1, signal.SIGKILL)
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        except InterruptedError:
+            continue
+
+
+def _children():
+    """Our direct children (orphans of a child re-parent to us: we are a subreaper)."""
+    me = os.getpid()
+    try:
+        with open("/proc/%d/task/%d/children" % (me, me)) as handle:
+            return [int(pid) for pid in handle.read().split()]
+    except OSError:
+        pass
+    found = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:  # macOS: the process group kill is all there is
+        return []
+    for name in names:
+        if name.isdigit():
+            try:
+                with open("/proc/%s/stat" % name, "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+                if int(fields[1]) == me:
+                    found.append(int(name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def kill_descendants():
+    """Outside a PID namespace: kill every remaining descendant, including setsid daemons."""
+    for _ in range(1000):
+        children = _children()
+        if not children:
+            break
+        for pid in children:
+            quietly(os.kill, pid, signal.SIGKILL)
+        for pid in children:
+            quietly(os.waitpid, pid, 0)
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG) == (0, 0):
+                break
+        except ChildProcessError:
+            break
+
+
+def empty(folder):
+    """Delete everything inside ``folder``, whatever permissions the child left on it."""
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return
+    except PermissionError:
+        quietly(os.chmod, folder, 0o700)
+        names = os.listdir(folder)
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            continue
+        if stat.S_ISDIR(mode):
+            quietly(os.chmod, path, 0o700)
+            empty(path)
+            quietly(os.rmdir, path)
+        else:
+            quietly(os.unlink, path)
+
+
+# -- a worker run by root without a sandbox --------------------------------
+
+_CLONE_NEWNS = 0x00020000
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+
+
+def _encode(text):
+    return text.encode() if text is not None else None
+
+
+def _mount(libc, source, target, fstype, flags, data=None):
+    if libc.mount(_encode(source), _encode(target), _encode(fstype), flags, _encode(data)) != 0:
+        import ctypes
+
+        raise OSError(ctypes.get_errno(), "mount %s" % target)
+
+
+def _blocked_ancestor(path):
+    """The outermost folder above ``path`` that other users cannot traverse, or None."""
+    parts = os.path.realpath(path).split(os.sep)[1:]
+    for depth in range(1, len(parts)):
+        ancestor = os.sep + os.sep.join(parts[:depth])
+        try:
+            if not os.stat(ancestor).st_mode & stat.S_IXOTH:
+                return ancestor
+        except OSError:
+            return None
+    return None
+
+
+def private_mounts(kit_root, disk_mb, needed):
+    """In a mount namespace of the worker's own: a private size-capped /tmp, the kit's solution
+    and cases hidden, and the folders in ``needed`` (the Python install) reachable by the
+    unprivileged child even when they sit under a private folder such as /root."""
+    libc = _libc()
+    if libc.unshare(_CLONE_NEWNS) != 0:
+        raise OSError("unshare")
+    _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
+    blocked = {}
+    for path in needed:
+        ancestor = _blocked_ancestor(path)
+        if ancestor and os.path.isdir(path):
+            blocked.setdefault(ancestor, []).append(os.path.realpath(path))
+    for ancestor, paths in blocked.items():
+        fds = [(os.open(p, os.O_PATH | os.O_DIRECTORY), p) for p in sorted(set(paths))]
+        _mount(libc, "tmpfs", ancestor, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0755,size=1m")
+        for fd, path in fds:
+            os.makedirs(path, exist_ok=True)
+            _mount(libc, "/proc/self/fd/%d" % fd, path, None, _MS_BIND | _MS_REC)
+            _mount(libc, None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
+            os.close(fd)
+    for name in ("reference", "assignments", "tools"):
+        secret = os.path.join(kit_root, name)
+        if os.path.isdir(secret):
+            _mount(libc, "tmpfs", secret, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0000,size=4k")
+    size = "mode=1777,size=%dm" % max(int(disk_mb), 1)
+    _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, size)
+    for shared in ("/var/tmp", "/dev/shm"):
+        if os.path.isdir(shared):
+            _mount(libc, "tmpfs", shared, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0755,size=4k")
+
+
+def _can_become(uid):
+    """Can a child of ours switch to ``uid``? (Not, for example, in a container without CAP_SETUID.)"""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            become_user(uid)
+            os._exit(0)
+        except BaseException:  # noqa: BLE001
+            os._exit(1)
+    return os.waitpid(pid, 0)[1] == 0
+
+
+def isolate_unsandboxed(disk_mb):
+    """Worker run by root without a sandbox: a private /tmp and a user of the child's own, when
+    this machine allows both; returns the scratch folders and that user (or None)."""
+    kit_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    needed = [p for p in sys.path if p and os.path.isdir(p) and os.path.realpath(p) != kit_root]
+    needed += [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
+    user = worker_uid(os.getpid())
+    try:
+        private_mounts(kit_root, disk_mb, needed)
+        scratch = ["/tmp"]
+    except (OSError, AttributeError):  # no mount namespace here (an unprivileged container, macOS)
+        scratch = [private_folder()]
+        if any(_blocked_ancestor(path) for path in needed):
+            user = None  # the child could not even import the standard library as another user
+    if user is not None and not _can_become(user):
+        user = None
+    return scratch, user
+
+
+def private_folder():
+    private = tempfile.mkdtemp(prefix="dnngrade-")
+    os.chmod(private, 0o711)  # the child's own user must reach its working folder inside
+    return private
