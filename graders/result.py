@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -65,8 +65,23 @@ class GradeResult:
         raise KeyError(name)
 
     def to_dict(self) -> dict:
-        """Plain-data form (JSON-ready) for storage; :func:`result_from_dict` reads it back."""
-        return asdict(self)
+        """Plain-data form (JSON-ready) for storage; :func:`result_from_dict` reads it back.
+
+        Written out by hand: ``dataclasses.asdict`` deep-copies every field and costs more than
+        grading a notebook.
+        """
+        return {
+            "submission": self.submission, "score": self.score, "max_score": self.max_score,
+            "functions": [
+                {"name": f.name, "score": f.score, "max_score": f.max_score, "notes": list(f.notes),
+                 "cases": [{"case_id": c.case_id, "visibility": c.visibility, "label": c.label, "rung": c.rung,
+                            "passed": c.passed, "credit": c.credit, "message": c.message} for c in f.cases]}
+                for f in self.functions
+            ],
+            "events": [{"kind": e.kind, "message": e.message, "cell": e.cell} for e in self.events],
+            "execution_time": self.execution_time, "sandbox": self.sandbox, "status": self.status,
+            "public_only": self.public_only,
+        }
 
 
 def result_from_dict(data: dict) -> GradeResult:

@@ -15,6 +15,41 @@ from graders.portable import wire
 from graders.sandbox import Launch, worker_launch
 
 
+MSG_MALFORMED = "it returned something that could not be read back as plain data"
+
+
+def call_values(reply: dict, blob: bytes) -> dict:
+    """Decode the calls' values from a worker reply: ``v<id>`` and ``a<id>`` per call.
+
+    The frames come from student code, so each is validated on its own; a malformed one turns the
+    calls that point at it into crashes of those cases only.
+    """
+    values, frames = {}, {}
+    view = memoryview(blob)
+    for entry in reply.get("calls", []):
+        frame = entry.get("frame") if isinstance(entry, dict) else None
+        if frame is None:
+            continue
+        try:
+            offset, length = frame
+            if type(offset) is not int or type(length) is not int or offset < 0 or offset + length > len(blob):
+                raise ValueError("frame out of range")
+            if (offset, length) not in frames:
+                frames[offset, length] = wire.decode_values(*wire.split_frame(bytes(view[offset:offset + length])),
+                                                            copy=False)
+            decoded, slot = frames[offset, length], int(entry.get("slot", entry["id"]))
+        except (ValueError, TypeError, KeyError, RecursionError, OverflowError):
+            entry.update(status="crashed", detail=MSG_MALFORMED)
+            continue
+        if "v%d" % slot not in decoded:
+            entry.update(status="crashed", detail=MSG_MALFORMED)
+            continue
+        values["v%d" % entry["id"]] = decoded["v%d" % slot]
+        if "a%d" % slot in decoded:
+            values["a%d" % entry["id"]] = decoded["a%d" % slot]
+    return values
+
+
 class WorkerDied(Exception):
     """The worker process ended or broke the protocol; the submission gets a could-not-grade result."""
 
@@ -54,11 +89,7 @@ class WorkerProcess:
         header, blob = self._read(timeout=budget + 30)
         if header.get("job") != token:
             raise WorkerDied("the worker's reply belongs to another job")
-        try:
-            values = wire.decode_values(header, blob, copy=False)
-        except (ValueError, TypeError, KeyError, RecursionError) as error:
-            raise WorkerDied("the worker sent values that are not valid data (%s)" % error) from None
-        return header, values
+        return header, call_values(header, blob)
 
     def _write(self, data: bytes) -> None:
         try:

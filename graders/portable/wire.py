@@ -118,10 +118,11 @@ class _Packer:
         return {"o": ("%s.%s" % (cls.__module__, cls.__qualname__))[:MAX_TEXT]}
 
 
-def encode_frame(header, values=None, max_bytes=MAX_FRAME_BYTES):
+def encode_frame(header, values=None, max_bytes=MAX_FRAME_BYTES, payload=None):
     """Pack ``header`` plus ``values`` (a dict of name -> value) into one frame.
 
     The encoded values land in ``header["values"]`` and their arrays in ``header["arrays"]``.
+    With ``payload`` (bytes, e.g. another frame) instead of values, the payload is the blob.
     """
     packer = _Packer(max_bytes)
     if values is not None:
@@ -129,8 +130,21 @@ def encode_frame(header, values=None, max_bytes=MAX_FRAME_BYTES):
         header["values"] = {name: packer.node(value) for name, value in _dict_items(values)}
         header["arrays"] = packer.arrays
     text = _json_dumps(header, separators=(",", ":")).encode("utf-8")
-    blob = b"".join(packer.chunks)
+    blob = b"".join(packer.chunks) if payload is None else payload
     return _HEAD.pack(_len(text), _len(blob)) + text + blob
+
+
+def split_frame(data):
+    """``(header, blob)`` of one whole frame held in ``data`` (bytes); raises ``ValueError`` if malformed."""
+    if len(data) < _HEAD.size:
+        raise ValueError("frame shorter than its head")
+    text_len, blob_len = _HEAD.unpack_from(data)
+    if _HEAD.size + text_len + blob_len != len(data):
+        raise ValueError("frame length does not match its head")
+    header = json.loads(bytes(data[_HEAD.size:_HEAD.size + text_len]).decode("utf-8"))
+    if type(header) is not dict:
+        raise ValueError("frame header is not an object")
+    return header, data[_HEAD.size + text_len:]
 
 
 def read_frame(stream, max_bytes=MAX_FRAME_BYTES):
@@ -150,11 +164,7 @@ def read_frame(stream, max_bytes=MAX_FRAME_BYTES):
 
 def roundtrip(values):
     """Encode ``values`` into a frame and decode it again, in memory: what the grader would see."""
-    frame = encode_frame({}, values)
-    text_len, blob_len = _HEAD.unpack_from(frame)
-    start = _HEAD.size
-    header = json.loads(frame[start:start + text_len].decode("utf-8"))
-    return decode_values(header, frame[start + text_len:start + text_len + blob_len])
+    return decode_values(*split_frame(encode_frame({}, values)))
 
 
 def _read_exact(stream, size):

@@ -1,8 +1,17 @@
 """What one forked child does with one submission: run its cells, then call its functions.
 
-Every finished step (a cell, a call) is reported at once as one frame on ``event_fd``, so a crash
-or a hard kill loses only the step that was running. Student output goes to a capped buffer,
-never to the worker's protocol pipes.
+Finished steps (cells, calls) are reported on ``event_fd``. The first child of a submission
+batches its reports (one write every ``FLUSH_SECONDS`` at most, and at the end), which keeps the
+grading of an ordinary notebook to a handful of system calls. When such a child dies, hangs past
+the hard limit or forges an early end, the worker forks a new one that resumes after the last step
+it received and reports every step at once (``report_each_step``), so the step at fault is then
+pinned down exactly; steps lost in the first child's buffer are simply run again. (A step that
+hangs past the hard limit is therefore waited for twice; the soft limit, an alarm inside the
+child, catches ordinary endless loops and sleeps without that.)
+
+Each call gets fresh copies of its inputs. The arguments after the call are sent back only when
+the call changed them (compared with the untouched originals), so the common case sends just the
+returned value. Student output goes to a capped buffer, never to the worker's protocol pipes.
 """
 
 import builtins
@@ -73,12 +82,48 @@ def _error_summary(error, filename_prefix="<cell"):
     return text
 
 
+FLUSH_SECONDS = 0.02
+
+
 class _Emitter:
-    def __init__(self, fd):
+    """Reports finished steps to the worker as ``{"type": "steps", "steps": [...]}`` frames.
+
+    The values of the calls in one report travel together in one inner frame (the payload), under
+    the names ``v<position>`` and ``a<position>``; a step that has values says ``"values": true``.
+    Buffered, one report is written every ``FLUSH_SECONDS`` at most; unbuffered, one per step.
+    """
+
+    def __init__(self, fd, buffered=False):
         self.fd = fd
+        self.buffered = buffered
+        self.steps = []
+        self.values = {}
+        self.flushed_at = time.monotonic()
 
     def send(self, header, values=None):
-        data = encode_frame(header, values)
+        if header.get("type") in ("cell", "call"):
+            if values is not None:
+                position = header["position"]
+                header["values"] = True
+                self.values["v%d" % position] = values["value"]
+                if "args_after" in values:
+                    self.values["a%d" % position] = values["args_after"]
+            self.steps.append(header)
+            if not self.buffered or time.monotonic() - self.flushed_at >= FLUSH_SECONDS:
+                self.flush()
+        else:
+            self.flush()
+            self._write(encode_frame(header))
+
+    def flush(self):
+        if self.steps:
+            payload = encode_frame({}, self.values) if self.values else None
+            data = encode_frame({"type": "steps", "steps": self.steps}, payload=payload)
+            self.steps, self.values = [], {}
+            self._write(data)
+        self.flushed_at = time.monotonic()
+
+    def _write(self, data):
         view = memoryview(data)
         while view:
             written = os.write(self.fd, view)
@@ -161,13 +206,13 @@ def run_child(event_fd, cells, calls, call_args, start_cell, start_call, report_
 
     Cells before ``start_cell`` that are re-run after a restart are executed silently.
     """
-    emit = _Emitter(event_fd)
+    resuming = start_cell > 0 or start_call > 0
+    emit = _Emitter(event_fd, buffered=not limits.get("report_each_step"))
     output = CappedOutput(MAX_STEP_OUTPUT)
     sys.stdout = sys.stderr = output
     signal.signal(signal.SIGALRM, _on_alarm)
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     skip = set(limits.get("skip_cells", ()))
-    resuming = start_cell > 0 or start_call > 0
     for index, source in enumerate(cells):
         if index in skip:
             continue
@@ -197,6 +242,7 @@ def run_child(event_fd, cells, calls, call_args, start_cell, start_call, report_
             strikes[name] = strikes.get(name, 0) + 1
         emit.send(header, values)
     emit.send({"type": "done"})
+    emit.flush()
     os._exit(0)
 
 
@@ -238,11 +284,12 @@ def _run_call(position, call, args, namespace, seconds, output):
     if not callable(function):
         header.update(status="not_callable", detail=type(function).__name__)
         return header, None
+    fresh = _fresh_copy(args)
     started = time.perf_counter()
     try:
         if call.get("seed") is not None:
             np.random.seed(call["seed"])
-        value = _timed(seconds, function, *args)
+        value = _timed(seconds, function, *fresh)
     except StepTimeout:
         header.update(status="timeout", seconds=seconds)
         return header, None
@@ -252,4 +299,43 @@ def _run_call(position, call, args, namespace, seconds, output):
     finally:
         output.take()
     header["seconds"] = round(time.perf_counter() - started, 5)
-    return header, {"value": value, "args_after": list(args)}
+    if _same(args, fresh):
+        return header, {"value": value}
+    return header, {"value": value, "args_after": fresh}
+
+
+_ndarray = np.ndarray
+
+
+def _fresh_copy(value):
+    """A deep copy of case inputs (arrays, lists, tuples, dicts and plain scalars)."""
+    kind = type(value)
+    if kind is _ndarray:
+        return value.copy()
+    if kind is list:
+        return [_fresh_copy(item) for item in value]
+    if kind is tuple:
+        return tuple(_fresh_copy(item) for item in value)
+    if kind is dict:
+        return {key: _fresh_copy(item) for key, item in value.items()}
+    return value
+
+
+def _same(original, after):
+    """Whether ``after`` (what the student's function was given) still equals ``original``.
+
+    ``original`` is the worker's untouched copy, so this compares trusted-shaped data; anything the
+    function replaced with another type counts as changed.
+    """
+    kind = type(original)
+    if type(after) is not kind:
+        return False
+    if kind is _ndarray:
+        return (original.shape == after.shape and original.dtype == after.dtype
+                and _ndarray.tobytes(original) == _ndarray.tobytes(after))
+    if kind is list or kind is tuple:
+        return len(original) == len(after) and all(_same(a, b) for a, b in zip(original, after))
+    if kind is dict:
+        return (dict.keys(original) == dict.keys(after)
+                and all(_same(original[key], dict.__getitem__(after, key)) for key in original))
+    return original == after

@@ -7,8 +7,11 @@ Protocol (frames from :mod:`graders.portable.wire`, on stdin/stdout):
 - grader -> worker ``{"op": "run", "job": token, "cells": [source, ...], "calls": [positions] | null,
   "limits": {...}}``; one per submission.
 - worker -> grader one reply per run: ``{"job": token, "cells": [...], "calls": [...],
-  "restarts": n, "notes": [...]}`` whose values ``v<position>`` and ``a<position>`` are the
-  returned value and the arguments after each call.
+  "restarts": n, "notes": [...]}``. A call that returned has ``"frame": [offset, length]`` and
+  ``"slot": n``: the slice of the reply's blob holding the frame the child wrote with the values of
+  the calls it reported together, where this call's are ``v<n>`` (the value) and ``a<n>`` (the
+  arguments after the call, only when the call changed them). The worker forwards those frames
+  untouched; the grader decodes and validates each one on its own.
 
 The child reports each finished step on its own pipe; when it dies or hangs, the worker records
 the step it was on (crash or timeout) and forks a new child that re-runs the cells silently and
@@ -21,6 +24,7 @@ folders, so nothing (file, process, module) carries over from one submission to 
 """
 
 import argparse
+import gc
 import json
 import os
 import select
@@ -77,6 +81,10 @@ class Worker:
                 self.calls = header["calls"]
                 self.limits = header.get("limits", {})
                 self.call_args = wire.decode_values(header, blob)["args"]
+                # objects that exist now are never collected: the children's garbage collector
+                # then leaves their pages alone instead of copying them
+                gc.collect()
+                gc.freeze()
                 self._send({"op": "ready", "pid": os.getpid()})
             elif op == "run":
                 self._send_raw(self.run(header))
@@ -103,7 +111,7 @@ class Worker:
         args = self.call_args if positions is None else [self.call_args[p] for p in positions]
         ids = list(range(len(self.calls))) if positions is None else list(positions)
         reply = {"job": request.get("job"), "cells": [], "calls": [], "restarts": 0, "notes": []}
-        arrays, blobs, values, offset = [], [], {}, 0
+        blobs, offset, last_blob, last_frame = [], 0, None, None
         deadline = time.monotonic() + float(limits.get("notebook_seconds", 60))
         skip_cells, skip_calls, strikes = set(), set(), {}
 
@@ -113,9 +121,10 @@ class Worker:
             return position
 
         next_cell, next_call = 0, next_unskipped(0)
+        each_step = False  # the first child batches its reports; any child after it reports each step
         while True:
             child_limits = dict(limits, skip_cells=sorted(skip_cells), skip_calls=sorted(skip_calls),
-                                strikes=dict(strikes))
+                                strikes=dict(strikes), report_each_step=each_step)
             outcome = self._run_child(cells, calls, args, next_cell, next_call, child_limits, deadline)
             for header, blob in outcome["events"]:
                 # steps are reported strictly in order: cells first, then calls; a frame for any
@@ -136,28 +145,26 @@ class Worker:
                         strikes[name] = strikes.get(name, 0) + 1
                     entry = _clean_call(header)
                     entry["id"] = ids[position]
-                    try:
-                        _check_values(header, blob)
-                        shifted_values = {
-                            ("v%d" if name == "value" else "a%d") % ids[position]: _shift(node, len(arrays))
-                            for name, node in dict(header.get("values") or {}).items()
-                            if name in ("value", "args_after")
-                        }
-                    except (RecursionError, TypeError, ValueError, KeyError, IndexError, OverflowError):
-                        entry.update(status="crashed", detail=MSG_MALFORMED)
-                        shifted_values = {}
-                    if shifted_values:
-                        values.update(shifted_values)
-                        for entry_array in header.get("arrays", []):
-                            shifted = list(entry_array)
-                            shifted[2] = entry_array[2] + offset
-                            arrays.append(shifted)
-                        blobs.append(blob)
-                        offset += len(blob)
+                    if blob:
+                        if len(blob) > MAX_CHILD_FRAME_BYTES:
+                            entry.update(status="crashed", detail=MSG_MALFORMED)
+                        else:
+                            if blob is not last_blob:  # calls reported together share one frame
+                                blobs.append(blob)
+                                last_blob, last_frame = blob, [offset, len(blob)]
+                                offset += len(blob)
+                            entry["frame"] = last_frame
+                            entry["slot"] = position
                     reply["calls"].append(entry)
                     next_call = next_unskipped(position + 1)
             if outcome["finished"] and next_cell >= len(cells) and next_call >= len(calls):
                 break
+            if not each_step:
+                # a child that batched its reports died, hung or forged an end: which step did it
+                # cannot be known, so run the rest again with a child that reports every step
+                each_step = True
+                reply["restarts"] += 1
+                continue
             if outcome["finished"]:  # a forged "done": blame the step that was running
                 outcome.update(why="crashed", detail=MSG_REPORT_ENDED)
             # the child died or hung on the step after the last one it reported
@@ -187,8 +194,6 @@ class Worker:
                 break
             if next_call >= len(calls) and next_cell >= len(cells):
                 break
-        reply["values"] = values
-        reply["arrays"] = arrays
         text = json.dumps(reply, separators=(",", ":")).encode("utf-8")
         blob = b"".join(blobs)
         return wire._HEAD.pack(len(text), len(blob)) + text + blob
@@ -254,13 +259,23 @@ class Worker:
                         break
                     if kind == "resumed" and allowance:
                         allowance, step_started = 0.0, time.monotonic()
-                    elif kind in ("cell", "call"):
-                        events.append((header, blob))
-                        step = header.get("index" if kind == "cell" else "position")
-                        # only progress restarts the step timer, so forged reports cannot stretch it for long
-                        if type(step) is int and step > reached[kind]:
-                            reached[kind] = step
-                            allowance, step_started = 0.0, time.monotonic()
+                    elif kind == "steps":
+                        # finished steps, in order; the calls' values share one frame (the blob)
+                        steps = header.get("steps")
+                        if type(steps) is not list or len(steps) > MAX_CHILD_FRAMES:
+                            raise ValueError("a malformed list of steps")
+                        for step_header in steps:
+                            if type(step_header) is not dict:
+                                raise ValueError("a malformed step")
+                            step_kind = step_header.get("type")
+                            if step_kind not in ("cell", "call"):
+                                continue
+                            events.append((step_header, blob if step_header.get("values") is True else b""))
+                            step = step_header.get("index" if step_kind == "cell" else "position")
+                            # only progress restarts the step timer, so forged reports cannot stretch it
+                            if type(step) is int and step > reached[step_kind]:
+                                reached[step_kind] = step
+                                allowance, step_started = 0.0, time.monotonic()
                 del buffer[:position]
                 if finished:
                     break
@@ -332,30 +347,8 @@ def _well_formed(header, cell_count, call_count):
         return type(index) is int and 0 <= index < cell_count and type(header.get("status")) is str
     if kind == "call":
         position = header.get("position")
-        arrays = header.get("arrays", [])
-        return (type(position) is int and 0 <= position < call_count and type(header.get("status")) is str
-                and type(arrays) is list and all(type(a) is list and len(a) >= 4 and type(a[2]) is int
-                                                 for a in arrays))
+        return type(position) is int and 0 <= position < call_count and type(header.get("status")) is str
     return False
-
-
-def _check_values(header, blob):
-    """Decode a call's values as the grader will, so that one malformed value (forged, or a type
-    the encoder cannot carry) costs only its own case, never the whole reply; raises if malformed."""
-    values = header.get("values") or {}
-    if type(values) is not dict:
-        raise ValueError("values is not an object")
-    wire.decode_values({"values": values, "arrays": header.get("arrays", [])}, blob, copy=False)
-
-
-def _shift(node, base):
-    if type(node) is dict:
-        if "nd" in node and type(node["nd"]) is int:
-            return {"nd": node["nd"] + base}
-        return {key: _shift(value, base) for key, value in node.items()}
-    if type(node) is list:
-        return [_shift(item, base) for item in node]
-    return node
 
 
 def _clean_fields(header, keep):
