@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures as cf
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -143,9 +144,46 @@ def grade_submission(student_id: str, file_name: str, data: bytes, settings: dic
             "context": asdict(grading_context())}
 
 
+def grade_submissions(items: list[tuple[str, str, bytes]], settings: dict | None = None) -> list[dict]:
+    """Grade several notebooks with this process's warm grader, the next one always running in
+    the worker while the last is judged; one :func:`grade_submission`-shaped dict each, in order."""
+    grader = _warm_grader(settings or {})
+    context = asdict(grading_context())
+    results = grader.grade_many((file_name, data) for _, file_name, data in items)
+    return [{"student_id": student_id, "file_name": file_name, "result": result.to_dict(), "context": context}
+            for (student_id, file_name, _), result in zip(items, results)]
+
+
+def grade_chunk(grade_function: Callable[..., dict], items: list[tuple[str, str, bytes]],
+                settings: dict) -> list[tuple[str, object]]:
+    """Run a chunk of jobs in one task: ``("ok", payload)`` or ``("raised", reason)`` per job.
+
+    The kit's own grading function pipelines the chunk through the worker; any other function is
+    called once per job, so one that raises costs only its own job.
+    """
+    if grade_function is grade_submission:
+        return [("ok", payload) for payload in grade_submissions(items, settings)]
+    outcomes: list[tuple[str, object]] = []
+    for student_id, file_name, data in items:
+        try:
+            outcomes.append(("ok", grade_function(student_id, file_name, data, settings)))
+        except Exception as error:  # noqa: BLE001 - one failure never stops the batch
+            outcomes.append(("raised", "%s: %s" % (type(error).__name__, error)))
+    return outcomes
+
+
+def _relax_garbage_collector() -> None:
+    """Results are trees of small acyclic objects that reference counting frees at once; the
+    cyclic collector, run every 700 allocations by default, only rescans them. Run it rarely."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
 def _pool_initializer() -> None:
     """Pool processes ignore Ctrl-C (the parent handles it) and die with the parent (Linux)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _relax_garbage_collector()
     try:
         import ctypes
 
@@ -298,6 +336,7 @@ def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path |
     grade_function : callable
         ``(student_id, file_name, data, settings) -> dict`` like :func:`grade_submission`.
     """
+    _relax_garbage_collector()
     started = time.monotonic()
     limits = limits or Limits()
     settings = {"limits": asdict(limits), "sandbox": sandbox}
@@ -355,25 +394,27 @@ def _plan(files: SubmissionSource, found: Discovery, book: Gradebook, context: G
 
 def _execute(jobs: list[_Job], files: SubmissionSource, book: Gradebook, executors: _Executors,
              grade_function: Callable[..., dict], settings: dict, context: GradingContext, run_id: int,
-             progress: Progress, cap: int) -> None:
-    """Submit ``jobs`` a window at a time and store each result as soon as it arrives.
+             progress: Progress, cap: int, chunk_size: int = 8) -> None:
+    """Submit ``jobs`` in chunks, a window at a time, and store each result as soon as its chunk
+    returns (a kill loses at most the chunks in flight, which the next run grades).
 
-    When a local pool process dies, the pool is replaced and every job that was in flight is run
-    again alone; a job that kills its process on its own gets a could-not-grade result, and the
-    batch goes on.
+    A chunk is one task: the pool process pipelines its notebooks through its warm worker. When a
+    local pool process dies, the pool is replaced and every job that was in flight is run again
+    alone; a job that kills its process on its own gets a could-not-grade result, and the batch
+    goes on.
     """
     waiting: deque[_Job] = deque(jobs)
     suspects: deque[_Job] = deque()
-    window = max(2, 2 * executors.workers)
-    in_flight: dict[cf.Future, _Job] = {}
+    window = max(2, 2 * executors.workers)  # chunks in flight
+    in_flight: dict[cf.Future, list[_Job]] = {}
 
     def store(job: _Job, result: GradeResult) -> None:
         book.record(job.submission.student_id, job.submission.file_name, job.sha256, result, context, run_id)
         progress.advance()
 
-    while waiting or suspects or in_flight:
-        queue, limit = (suspects, 1) if suspects else (waiting, window)
-        while queue and len(in_flight) < limit:
+    def next_chunk(queue: deque[_Job], size: int) -> list[tuple[_Job, bytes]]:
+        chunk = []
+        while queue and len(chunk) < size:
             job = queue.popleft()
             try:
                 data = files.read(job.submission.file_name, cap)
@@ -382,39 +423,54 @@ def _execute(jobs: list[_Job], files: SubmissionSource, book: Gradebook, executo
                 store(job, zero_result(job.submission.file_name, "unreadable", message, "unreadable"))
                 continue
             job.sha256 = hashlib.sha256(data).hexdigest()
+            chunk.append((job, data))
+        return chunk
+
+    while waiting or suspects or in_flight:
+        # suspects (jobs in flight when a pool process died) run alone, one at a time
+        queue, limit, size = (suspects, 1, 1) if suspects else (waiting, window, chunk_size)
+        while queue and len(in_flight) < limit:
+            chunk = next_chunk(queue, size)
+            if not chunk:
+                continue
+            items = [(job.submission.student_id, job.submission.file_name, data) for job, data in chunk]
             try:
-                future = executors.submit(grade_function, job.submission.student_id, job.submission.file_name,
-                                          data, settings)
+                future = executors.submit(grade_chunk, grade_function, items, settings)
             except cf.process.BrokenProcessPool:  # a process died; its futures have not all failed yet
-                queue.appendleft(job)
+                queue.extendleft(job for job, _ in reversed(chunk))
                 if not in_flight:
                     executors.fresh()
                 break
-            in_flight[future] = job
+            in_flight[future] = [job for job, _ in chunk]
         if not in_flight:
             continue
-        alone = len(in_flight) == 1
+        alone = len(in_flight) == 1 and sum(len(jobs) for jobs in in_flight.values()) == 1
         done, _ = cf.wait(list(in_flight), return_when=cf.FIRST_COMPLETED)
         broken: list[_Job] = []
         died = False
         for future in done:
-            job = in_flight.pop(future)
+            jobs = in_flight.pop(future)
             try:
-                payload = future.result()
+                outcomes = future.result()
             except cf.process.BrokenProcessPool as error:
                 died = True
                 if alone:
                     reason = MSG_PROCESS_DIED.format(error=error)
-                    store(job, could_not_grade(job.submission.file_name, reason))
+                    store(jobs[0], could_not_grade(jobs[0].submission.file_name, reason))
                 else:
-                    broken.append(job)
+                    broken.extend(jobs)
+                continue
             except Exception as error:  # noqa: BLE001 - one failure never stops the batch
-                reason = MSG_RAISED.format(error="%s: %s" % (type(error).__name__, error))
-                store(job, could_not_grade(job.submission.file_name, reason))
-            else:
-                store(job, _result_from(payload, job, context))
+                outcomes = [("raised", "%s: %s" % (type(error).__name__, error))] * len(jobs)
+            for job, (kind, payload) in zip(jobs, outcomes):
+                if kind == "ok":
+                    store(job, _result_from(payload, job, context))
+                else:
+                    store(job, could_not_grade(job.submission.file_name, MSG_RAISED.format(error=payload)))
         if died:
-            suspects.extend(broken + list(in_flight.values()))  # every job in flight failed with the pool
+            for jobs in in_flight.values():  # every job in flight failed with the pool
+                broken.extend(jobs)
+            suspects.extend(broken)
             in_flight.clear()
             executors.fresh()
 

@@ -6,8 +6,8 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders.portable.casefile import decode_value, load_cases
 from graders.errors import UserError
+from graders.portable.casefile import decode_value, load_cases
 from graders.spec import HIDDEN_CASES_PATH, PUBLIC_CASES_PATH, AssignmentSpec
 
 CASE_PATHS = {"public": PUBLIC_CASES_PATH, "hidden": HIDDEN_CASES_PATH}

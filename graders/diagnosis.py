@@ -126,7 +126,7 @@ def _matches(candidate, outputs, cases, args_after, errors, rtol, atol) -> bool:
             if not run.returned or not same_value(outputs[case.id], run.value, rtol, atol):
                 return False
             evidence = True
-            differs = differs or not same_value(run.value, case.expected, rtol, atol)
+            differs = differs or _differs_from_expected(candidate, case, run, rtol, atol)
         else:
             if run.returned:
                 return False
@@ -176,10 +176,30 @@ def run_variant(candidate: Variant, case: Case) -> Run:
     return _RUNS[key]
 
 
+_DIFFERS: dict[tuple[str, str], bool] = {}
+
+
+def _differs_from_expected(candidate: Variant, case: Case, run: Run, rtol: float, atol: float) -> bool:
+    """Whether the variant's value on ``case`` is wrong (memoised: it does not depend on the student)."""
+    key = (candidate.id, _case_key(case))
+    if key not in _DIFFERS:
+        _DIFFERS[key] = not same_value(run.value, case.expected, rtol, atol)
+    return _DIFFERS[key]
+
+
+_CASE_KEYS: dict[int, tuple[Case, str]] = {}
+
+
 def _case_key(case: Case) -> str:
+    """A digest of what the case feeds the function (memoised per case object, which it keeps alive)."""
+    known = _CASE_KEYS.get(id(case))
+    if known is not None and known[0] is case:
+        return known[1]
     tree = case.args_wire if case.args_wire is not None else encode_value(list(case.args))
     text = json.dumps([case.function, case.seed, tree], sort_keys=True)
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+    key = hashlib.sha1(text.encode("utf-8")).hexdigest()
+    _CASE_KEYS[id(case)] = (case, key)
+    return key
 
 
 def _run(candidate: Variant, case: Case) -> Run:
@@ -263,7 +283,12 @@ def _same_numbers(a, b, rtol, atol) -> bool:
     if x.ndim > 0 and _kind(x) != _kind(y):
         return False
     try:
-        return bool(np.all(np.isclose(x, y, rtol=rtol, atol=atol, equal_nan=True)))
+        with np.errstate(invalid="ignore", over="ignore"):
+            close = (np.abs(x - y) <= atol + rtol * np.abs(y)) & np.isfinite(y)
+            if close.all():
+                return True
+            both_nan = np.isnan(x) & np.isnan(y)  # NaN equals NaN here; inf only equals the same inf
+            return bool(np.all(close | both_nan | (x == y)))
     except TypeError:
         return False
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import os
 import time
 import traceback
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from graders.cases import Case, load_case_set
@@ -25,6 +28,18 @@ MSG_COULD_NOT_GRADE = (
     "Not graded: the grader could not finish this notebook ({reason}). "
     "Nothing was lost; ask your instructor to regrade it."
 )
+
+
+@dataclass
+class _Pending:
+    """A notebook between being read and being judged."""
+
+    name: str
+    started: float
+    cells: list[str] | None = None
+    token: str = ""
+    generation: int = 0
+    result: GradeResult | None = None
 
 
 class Grader:
@@ -48,6 +63,7 @@ class Grader:
         self.spec = spec or load_spec()
         self.cases = cases if cases is not None else load_case_set(public_only=public_only)
         self._worker: WorkerProcess | None = None
+        self._generation = 0  #: counts workers started, so a job sent to a dead one is sent again
 
     # -- worker lifecycle ---------------------------------------------------------------------------
 
@@ -55,6 +71,7 @@ class Grader:
         """Start the worker now (otherwise it starts with the first notebook)."""
         if self._worker is None:
             self._worker = WorkerProcess(self.cases, self.limits.worker_limits(), self.sandbox)
+            self._generation += 1
         return self._worker
 
     def close(self) -> None:
@@ -87,34 +104,68 @@ class Grader:
 
     def grade_bytes(self, data: bytes, name: str = "notebook.ipynb") -> GradeResult:
         """Grade a notebook given as bytes; every failure becomes a result, never an exception."""
+        return next(self.grade_many([(name, data)], depth=1))
+
+    def grade_many(self, notebooks: Iterable[tuple[str, bytes]], depth: int = 2) -> Iterator[GradeResult]:
+        """Grade ``(name, bytes)`` pairs, yielding results in order.
+
+        With ``depth`` 2 the next notebook is already running in the worker while this process
+        judges the previous one, so the two overlap instead of waiting on each other.
+        """
+        pending: deque[_Pending] = deque()
+        for name, data in notebooks:
+            pending.append(self._begin(name, data))
+            while len(pending) >= max(1, depth):
+                yield self._finish(pending.popleft())
+        while pending:
+            yield self._finish(pending.popleft())
+
+    def _begin(self, name: str, data: bytes) -> _Pending:
         started = time.perf_counter()
         try:
             cells = code_cells(data, self.limits.max_notebook_bytes)
         except NotebookError as error:
-            return self._unreadable(name, error, time.perf_counter() - started)
+            return _Pending(name, started, result=self._unreadable(name, error, time.perf_counter() - started))
+        job = _Pending(name, started, cells=cells)
         try:
-            return self._grade_cells(cells, name, started)
+            self._send(job)
+        except WorkerDied:
+            self.close()  # _finish sends it again to a fresh worker
+        return job
+
+    def _send(self, job: _Pending) -> None:
+        worker = self.start()
+        job.generation = self._generation
+        job.token = worker.send(job.cells)
+
+    def _finish(self, job: _Pending) -> GradeResult:
+        if job.result is not None:
+            return job.result
+        try:
+            if job.generation != self._generation or self._worker is None:
+                self._send(job)  # sent to a worker that has died since: send it to the new one
+            reply, values = self._worker.receive(job.token)
+            return self._score(job, reply, values)
         except WorkerDied as error:
             self.close()
-            return self._could_not_grade(name, str(error), time.perf_counter() - started)
+            return self._could_not_grade(job.name, str(error), time.perf_counter() - job.started)
         except Exception as error:  # noqa: BLE001 - a grader fault must not stop a batch
             self.close()
             detail = "%s: %s" % (type(error).__name__, error)
             if os.environ.get("DNNGRADE_DEBUG"):
                 detail += "\n" + traceback.format_exc()
-            return self._could_not_grade(name, detail, time.perf_counter() - started)
+            return self._could_not_grade(job.name, detail, time.perf_counter() - job.started)
 
-    def _grade_cells(self, cells: list[str], name: str, started: float) -> GradeResult:
-        worker = self.start()
-        reply, values = worker.run(cells)
+    def _score(self, job: _Pending, reply: dict, values: dict) -> GradeResult:
+        worker = self._worker
         events = notebook_events(reply.get("cells", []))
         events.extend(NotebookEvent("worker", str(note)[:300]) for note in reply.get("notes", []))
         if worker.launch.note:
             events.append(NotebookEvent("sandbox", worker.launch.note))
-        functions = score_functions(self.spec, self.cases, reply, values, cells)
+        functions = score_functions(self.spec, self.cases, reply, values, job.cells)
         return GradeResult(
-            submission=name, score=round(sum(f.score for f in functions), 4), max_score=self.spec.total_points,
-            functions=functions, events=events, execution_time=round(time.perf_counter() - started, 4),
+            submission=job.name, score=round(sum(f.score for f in functions), 4), max_score=self.spec.total_points,
+            functions=functions, events=events, execution_time=round(time.perf_counter() - job.started, 4),
             sandbox=worker.launch.mode, status="graded", public_only=self.public_only,
         )
 

@@ -310,7 +310,7 @@ class Gradebook:
                        graded_at=excluded.graded_at, run_id=excluded.run_id""",
                 (student_id, file_name, sha256, result.status, result.score, result.max_score,
                  int(timed_out(result)), context.kit_version, context.cases_sha256,
-                 json.dumps(data, sort_keys=True), result.execution_time, _now(), run_id),
+                 json.dumps(data, sort_keys=True, check_circular=False), result.execution_time, _now(), run_id),
             )
             self.db.execute("DELETE FROM function_results WHERE student_id=?", (student_id,))
             self.db.executemany(

@@ -56,7 +56,8 @@ def to_gradescope(result: GradeResult, hidden_visibility: str = "after_published
             public = [c for c in function.cases if c.visibility == "public"]
             failing = [c for c in public if c.rung != "passed"]
             mark = PASS_MARK if not failing else FAIL_MARK
-            summary.append("%s %s: %d of %d public cases passed" % (mark, function.name, len(public) - len(failing), len(public)))
+            passed = len(public) - len(failing)
+            summary.append("%s %s: %d of %d public cases passed" % (mark, function.name, passed, len(public)))
             if failing:
                 summary.append("    " + failing[0].message.replace("\n", "\n    "))
         tests.append({"name": "Public cases (same as the notebook's self-checks)", "score": 0, "max_score": 0,

@@ -14,7 +14,6 @@ from graders.limits import DEFAULT_LIMITS
 from graders.portable import wire
 from graders.sandbox import Launch, worker_launch
 
-
 MSG_MALFORMED = "it returned something that could not be read back as plain data"
 
 
@@ -82,9 +81,21 @@ class WorkerProcess:
     def run(self, cells: list[str], positions: list[int] | None = None,
             limits: dict | None = None) -> tuple[dict, dict]:
         """Run one submission; return the reply header and the decoded values (plain data)."""
+        return self.receive(self.send(cells, positions, limits), limits)
+
+    def send(self, cells: list[str], positions: list[int] | None = None, limits: dict | None = None) -> str:
+        """Queue one submission on the worker and return its job token (see :meth:`receive`).
+
+        The worker runs submissions in the order sent, so a caller may send the next one before
+        receiving the last: the worker then starts it while the caller judges the previous reply.
+        """
         token = secrets.token_hex(8)
         request = {"op": "run", "job": token, "cells": cells, "calls": positions, "limits": limits or {}}
         self._write(wire.encode_frame(request))
+        return token
+
+    def receive(self, token: str, limits: dict | None = None) -> tuple[dict, dict]:
+        """The reply to the submission sent as ``token``: header and decoded values."""
         budget = float((limits or {}).get("notebook_seconds", self.limits["notebook_seconds"]))
         header, blob = self._read(timeout=budget + 30)
         if header.get("job") != token:

@@ -49,23 +49,24 @@ WRONG_EDITS = [
 
 
 def make_submissions(count: int, seed: int = 7) -> list[tuple[str, bytes]]:
-    """``count`` notebooks: ~70% correct, ~20% with one or two wrong functions, ~8% broken, ~2% slow."""
+    """``count`` notebooks: ~71% correct, ~20% with one or two wrong functions, ~8% broken
+    (truncated JSON, a syntax error), and a few slow ones (~0.5%, a cell that sleeps 0.3 s)."""
     rng = random.Random(seed)
     notebooks = []
     for index in range(count):
         roll = rng.random()
         name = "student%05d.ipynb" % index
-        if roll < 0.70:
+        if roll < 0.715:
             data = notebook_bytes(solution_cells())
-        elif roll < 0.90:
+        elif roll < 0.915:
             edits = rng.sample(WRONG_EDITS, rng.choice((1, 2)))
             replace = {}
             for function, old, new in edits:
                 replace[function] = edited_source(function, old, new)
             data = notebook_bytes(solution_cells(replace))
-        elif roll < 0.94:
+        elif roll < 0.955:
             data = notebook_bytes(solution_cells())[: rng.randrange(200, 2000)]
-        elif roll < 0.98:
+        elif roll < 0.995:
             data = notebook_bytes(solution_cells({"compute_cost": edited_source(
                 "compute_cost", "m = Y.shape[1]", "m = Y.shape[1")}))
         else:
@@ -176,6 +177,12 @@ def _nbclient_loop(paths: list[str]) -> float:
     return time.perf_counter() - started
 
 
+def _quiet_stderr() -> None:
+    """Kernels inherit stderr and warn on every start; keep the benchmark's output readable."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+
+
 def bench_baseline(notebooks: list[tuple[str, bytes]], work: Path, sample: int, workers: int) -> dict:
     folder = work / "baseline"
     folder.mkdir(exist_ok=True)
@@ -185,28 +192,35 @@ def bench_baseline(notebooks: list[tuple[str, bytes]], work: Path, sample: int, 
     for name, data in chosen:
         (folder / name).write_bytes(data)
         paths.append(str(folder / name))
-    if workers == 1:
-        seconds = _nbclient_loop(paths)
-    else:
-        chunks = [paths[i::workers] for i in range(workers)]
-        started = time.perf_counter()
-        with ProcessPoolExecutor(workers) as pool:
-            list(pool.map(_nbclient_loop, chunks))
-        seconds = time.perf_counter() - started
+    chunks = [paths[i::workers] for i in range(workers)]
+    started = time.perf_counter()
+    with ProcessPoolExecutor(workers, initializer=_quiet_stderr) as pool:
+        list(pool.map(_nbclient_loop, chunks))
+    seconds = time.perf_counter() - started
     return {"workers": workers, "notebooks": len(paths), "seconds": seconds, "per_second": len(paths) / seconds,
             "ms_per_notebook": 1000 * seconds / len(paths)}
+
+
+def best_of(repeat: int, measure, *args) -> dict:
+    """Run ``measure`` ``repeat`` times and keep the fastest run (the least disturbed by the rest
+    of the machine); both sides of every ratio are measured this way."""
+    runs = [measure(*args) for _ in range(max(1, repeat))]
+    best = min(runs, key=lambda row: row["seconds"])
+    best["repeats"] = len(runs)
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notebooks", type=int, default=1000, help="batch size (default %(default)s)")
-    parser.add_argument("--baseline-sample", type=int, default=20, help="notebooks run by the baseline")
+    parser.add_argument("--baseline-sample", type=int, default=12, help="notebooks run by the baseline")
     parser.add_argument("--scaling", default="100,1000,5000", help="batch sizes for the linearity check ('' to skip)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each timing; the fastest is kept")
     parser.add_argument("--quick", action="store_true", help="small sizes for CI; asserts nothing")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     options = parser.parse_args(argv)
     if options.quick:
-        options.notebooks, options.baseline_sample, options.scaling = 20, 2, "10,20"
+        options.notebooks, options.baseline_sample, options.scaling, options.repeat = 20, 2, "10,20", 1
     cores = os.cpu_count() or 1
     report: dict = {"cores": cores, "notebooks": options.notebooks}
     with tempfile.TemporaryDirectory(prefix="dnnbench-") as tmp:
@@ -216,13 +230,14 @@ def main(argv: list[str] | None = None) -> int:
         write_submissions(folder, notebooks)
         print("generated %d submissions in %s" % (len(notebooks), folder), flush=True)
 
-        report["batch"] = [bench_batch(folder, 1, work), bench_batch(folder, cores, work)]
+        report["batch"] = [best_of(options.repeat, bench_batch, folder, workers, work) for workers in (1, cores)]
         for row in report["batch"]:
-            print("dnngrade batch, %d worker(s): %.1f notebooks/s, %.2f ms/notebook, peak %.0f MiB" % (
-                row["workers"], row["per_second"], row["ms_per_notebook"], row["peak_mib"]), flush=True)
+            print("dnngrade batch, %d worker(s): %.1f notebooks/s, %.2f ms/notebook, peak %.0f MiB (best of %d)" % (
+                row["workers"], row["per_second"], row["ms_per_notebook"], row["peak_mib"], row["repeats"]),
+                flush=True)
 
-        report["baseline"] = [bench_baseline(notebooks, work, options.baseline_sample, 1),
-                              bench_baseline(notebooks, work, options.baseline_sample, cores)]
+        report["baseline"] = [best_of(options.repeat, bench_baseline, notebooks, work, options.baseline_sample, workers)
+                              for workers in (1, cores)]
         for row in report["baseline"]:
             print("nbclient, fresh kernel per notebook, %d process(es): %.2f notebooks/s, %.0f ms/notebook "
                   "(measured on %d notebooks, extrapolated per notebook)" % (

@@ -227,11 +227,11 @@ def _values_pass(calls, pending):
                 expected_parts.append(_EMPTY)
                 sizes.append(0)
                 continue
-            got_array = np.asarray(_as_number_array(got))
+            got_array = got if type(got) is np.ndarray else np.asarray(_as_number_array(got))
             if got_array.dtype.kind == "c":
                 got_array = np.full(got_array.shape, np.nan)  # complex never passes; the message says why
             got_parts.append(got_array.astype(np.float64, copy=False).ravel())
-            expected_parts.append(np.asarray(expected, dtype=np.float64).ravel())
+            expected_parts.append(_flat(expected))
             sizes.append(got_parts[-1].size)
         rtols.append(call.rtol)
         atols.append(call.atol)
@@ -250,14 +250,28 @@ def _values_pass(calls, pending):
     bad_before = np.concatenate(([0], np.cumsum(bad)))
     ends = np.cumsum(sizes)
     bad_counts = bad_before[ends] - bad_before[ends - np.array(sizes)]
+    good = (bad_counts == 0).tolist()
     result, position = [], 0
     for _, leaves in pending:
-        result.append([bool(count == 0) for count in bad_counts[position:position + len(leaves)]])
+        result.append(good[position:position + len(leaves)])
         position += len(leaves)
     return result
 
 
 _EMPTY = np.zeros(0)
+_FLAT = {}
+
+
+def _flat(expected):
+    """``expected`` as a flat float64 array; remembered per object, since the grader's cases are
+    judged again for every submission (the entry keeps the object alive, so its id stays unique)."""
+    known = _FLAT.get(id(expected))
+    if known is not None and known[0] is expected:
+        return known[1]
+    flat = np.asarray(expected, dtype=np.float64).ravel()
+    if len(_FLAT) < 100_000:
+        _FLAT[id(expected)] = (expected, flat)
+    return flat
 
 
 def describe_shapes(args):
@@ -325,10 +339,17 @@ def _structure(name, expected, got):
             _walk(name, item_name, exp_item, got_item, leaves)
     else:
         _walk(name, root, expected, got, leaves)
-    for rung_check in (_check_types, _check_shapes, _check_dtypes):
-        for path, exp_leaf, got_leaf in leaves:
-            rung_check(path, exp_leaf, got_leaf)
+    if not all(_leaf_fits(exp_leaf, got_leaf) for _, exp_leaf, got_leaf in leaves):
+        for rung_check in (_check_types, _check_shapes, _check_dtypes):
+            for path, exp_leaf, got_leaf in leaves:
+                rung_check(path, exp_leaf, got_leaf)
     return leaves
+
+
+def _leaf_fits(expected, got):
+    """The usual case, decided at once: a plain array of the right shape and a fitting dtype."""
+    return (type(got) is np.ndarray and type(expected) is np.ndarray and got.shape == expected.shape
+            and expected.ndim > 0 and (got.dtype.kind == "f" or expected.dtype.kind != "f"))
 
 
 def _walk(name, path, expected, got, leaves):

@@ -76,6 +76,8 @@ class _Packer:
 
     def node(self, value, depth=0):
         cls = _type(value)
+        if cls is _ndarray:  # by far the most common value: first
+            return self.add_array(value)
         if value is None or cls is bool or cls is int or cls is float:
             if cls is int and not (-(2**63) <= value < 2**63):
                 return {"o": "int", "why": "too large"}
@@ -129,7 +131,7 @@ def encode_frame(header, values=None, max_bytes=MAX_FRAME_BYTES, payload=None):
         header = dict(header)
         header["values"] = {name: packer.node(value) for name, value in _dict_items(values)}
         header["arrays"] = packer.arrays
-    text = _json_dumps(header, separators=(",", ":")).encode("utf-8")
+    text = _json_dumps(header, separators=(",", ":"), check_circular=False).encode("utf-8")
     blob = b"".join(packer.chunks) if payload is None else payload
     return _HEAD.pack(_len(text), _len(blob)) + text + blob
 

@@ -15,6 +15,8 @@ _BODY_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 
 def transform_cell(source):
     """Return Python source for an IPython cell; magics and shell escapes become no-ops."""
+    if "%" not in source and "!" not in source and "?" not in source:
+        return source  # plain Python: nothing to neutralise
     lines = source.splitlines()
     if not lines:
         return ""

@@ -275,6 +275,8 @@ def _run_cell(index, source, namespace, seconds, output):
 
 
 def _run_call(position, call, args, namespace, seconds, output):
+    """Call the student's function on a fresh copy of ``args``; the arguments after the call are
+    sent back only when the call changed them."""
     name = call["function"]
     header = {"type": "call", "position": position, "status": "ok"}
     function = namespace.get(name)

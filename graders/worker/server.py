@@ -85,6 +85,8 @@ class Worker:
                 # then leaves their pages alone instead of copying them
                 gc.collect()
                 gc.freeze()
+
+
                 self._send({"op": "ready", "pid": os.getpid()})
             elif op == "run":
                 self._send_raw(self.run(header))
@@ -194,7 +196,7 @@ class Worker:
                 break
             if next_call >= len(calls) and next_cell >= len(cells):
                 break
-        text = json.dumps(reply, separators=(",", ":")).encode("utf-8")
+        text = json.dumps(reply, separators=(",", ":"), check_circular=False).encode("utf-8")
         blob = b"".join(blobs)
         return wire._HEAD.pack(len(text), len(blob)) + text + blob
 
