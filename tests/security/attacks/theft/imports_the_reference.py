@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 stolen = []
-guesses = ["{{KIT}}", os.getcwd(), "/opt/dnnkit", "/work/main", "/autograder/source"]
+guesses = ["{{KIT}}", os.getcwd(), "/opt/dnnkit", "/autograder/source"]
 for text in (open("/proc/self/cmdline", "rb").read(), open("/proc/1/cmdline", "rb").read()):
     for word in text.split(b"\0"):
         word = word.decode(errors="replace")
