@@ -16,17 +16,15 @@ and ``tools/casegen.py``), never the variant.
 
 from __future__ import annotations
 
-import inspect
-import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 import reference.dnn
 from assignments.dnn_step_by_step.mistakes import CORRECT, VARIANTS, WRONG, Variant
 from graders.result import GradeResult
 from graders.scoring import MSG_DIAGNOSIS
+from tools.nbbuild import notebook_bytes, solution_cells
 
-IMPORT_CELL = "import numpy as np\nfrom dnn_utils import sigmoid, sigmoid_backward, relu, relu_backward\n"
 DIAGNOSIS_PREFIX = MSG_DIAGNOSIS.split("{")[0]  #: how the grader's diagnosis notes begin
 
 CAUGHT = "caught"  #: a wrong variant lost points on its function
@@ -49,45 +47,9 @@ MSG_ALL_GOOD = (
 # -- notebooks ----------------------------------------------------------------------------------
 
 
-def reference_source(function: str) -> str:
-    """The reference solution of ``function`` as notebook code (its ``def``, docstring included)."""
-    return inspect.getsource(getattr(reference.dnn, function))
-
-
-def build_notebook(replacements: Mapping[str, str] | None = None, title: str = "") -> dict:
-    """An nbformat-4 notebook: the import cell, then one cell per graded function.
-
-    Each function's cell holds the reference solution, or ``replacements[function]`` when given.
-    """
-    replacements = replacements or {}
-    sources = [IMPORT_CELL] + [replacements.get(name, reference_source(name))
-                               for name in reference.dnn.GRADED_FUNCTIONS]
-    cells = [_cell("markdown", "# " + (title or "Reference solution"), 0)]
-    cells += [_cell("code", source, index) for index, source in enumerate(sources, start=1)]
-    return {
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-
-
-def _cell(kind: str, source: str, index: int) -> dict:
-    cell: dict[str, object] = {
-        "cell_type": kind, "id": "cell-%d" % index, "metadata": {}, "source": source.splitlines(True),
-    }
-    if kind == "code":
-        cell.update(execution_count=None, outputs=[])
-    return cell
-
-
 def variant_notebook(variant: Variant) -> bytes:
     """The notebook for ``variant``: the reference everywhere except ``variant.function``."""
-    document = build_notebook({variant.function: variant.source}, title="Audit: %s" % variant.id)
-    return json.dumps(document, indent=1).encode("utf-8")
+    return notebook_bytes(solution_cells({variant.function: variant.source}))
 
 
 # -- results ------------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from graders.audit import (
     PENALISED,
     SURVIVED,
     AuditReport,
-    build_notebook,
     judge_variant,
     run_audit,
     to_text,
@@ -25,6 +24,7 @@ from graders.cli import main
 from graders.grade import Grader
 from graders.result import FunctionResult, GradeResult, NotebookEvent
 from graders.spec import load_spec
+from tools.nbbuild import notebook_bytes, solution_cells, solution_source
 
 SPEC = load_spec()
 
@@ -51,26 +51,20 @@ def graded(lost=(), notes=None):
 # -- notebooks ----------------------------------------------------------------------------------
 
 
-def test_reference_notebook_is_valid_nbformat_with_one_cell_per_function():
-    document = build_notebook()
-    nbformat.validate(nbformat.from_dict(document))
-    code = ["".join(cell["source"]) for cell in document["cells"] if cell["cell_type"] == "code"]
-    assert code[0] == audit.IMPORT_CELL
-    defined = [source.split("(")[0] for source in code[1:]]
-    assert defined == ["def " + name for name in reference.dnn.GRADED_FUNCTIONS]
-
-
-def test_variant_notebook_replaces_only_its_function():
+def test_variant_notebook_is_valid_nbformat_and_replaces_only_its_function():
     entry = variant("linear_backward.db_without_keepdims")
     document = json.loads(variant_notebook(entry))
+    nbformat.validate(nbformat.from_dict(document))
     code = ["".join(cell["source"]) for cell in document["cells"] if cell["cell_type"] == "code"]
+    defined = [source.split("(")[0] for source in code[1:]]
+    assert defined == ["def " + name for name in reference.dnn.GRADED_FUNCTIONS]
     assert entry.source in code
-    assert audit.reference_source("linear_backward") not in code
-    assert audit.reference_source("linear_forward") in code
+    assert solution_source("linear_backward") not in code
+    assert solution_source("linear_forward") in code
 
 
 def test_reference_notebook_earns_full_marks(grader):
-    result = grader.grade_bytes(json.dumps(build_notebook()).encode(), "reference.ipynb")
+    result = grader.grade_bytes(notebook_bytes(solution_cells()), "reference.ipynb")
     assert result.status == "graded"
     assert result.score == result.max_score
 
