@@ -120,8 +120,9 @@ def test_figures_are_drawn_deterministically():
 
 
 def test_grading_gives_the_student_notebook_zero_and_the_solution_full_marks(built):
-    grade = pytest.importorskip("graders.grade", reason="the grader (graders/grade.py) is missing")
-    with grade.Grader() as grader:
+    from graders.grade import Grader
+
+    with Grader() as grader:
         student = grader.grade_path(built / "student" / release.STUDENT_NOTEBOOK)
         solution = grader.grade_path(built / "solution" / release.SOLUTION_NOTEBOOK)
     assert (student.status, student.score, student.max_score) == ("graded", 0, 100)
