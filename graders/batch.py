@@ -413,7 +413,7 @@ def _execute(jobs: list[_Job], files: SubmissionSource, book: Gradebook, executo
         progress.advance()
 
     def next_chunk(queue: deque[_Job], size: int) -> list[tuple[_Job, bytes]]:
-        chunk = []
+        chunk: list[tuple[_Job, bytes]] = []
         while queue and len(chunk) < size:
             job = queue.popleft()
             try:

@@ -33,7 +33,7 @@ def _cmd_cases(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {}
+COMMANDS: dict = {}
 
 
 def _register(subparsers, name, handler, help_text, configure=None):

@@ -136,7 +136,7 @@ class Grader:
     def _send(self, job: _Pending) -> None:
         worker = self.start()
         job.generation = self._generation
-        job.token = worker.send(job.cells)
+        job.token = worker.send(job.cells or [])
 
     def _finish(self, job: _Pending) -> GradeResult:
         if job.result is not None:
@@ -144,8 +144,9 @@ class Grader:
         try:
             if job.generation != self._generation or self._worker is None:
                 self._send(job)  # sent to a worker that has died since: send it to the new one
-            reply, values = self._worker.receive(job.token)
-            return self._score(job, reply, values)
+            worker = self.start()
+            reply, values = worker.receive(job.token)
+            return self._score(job, worker, reply, values)
         except WorkerDied as error:
             self.close()
             return self._could_not_grade(job.name, str(error), time.perf_counter() - job.started)
@@ -156,13 +157,12 @@ class Grader:
                 detail += "\n" + traceback.format_exc()
             return self._could_not_grade(job.name, detail, time.perf_counter() - job.started)
 
-    def _score(self, job: _Pending, reply: dict, values: dict) -> GradeResult:
-        worker = self._worker
+    def _score(self, job: _Pending, worker: WorkerProcess, reply: dict, values: dict) -> GradeResult:
         events = notebook_events(reply.get("cells", []))
         events.extend(NotebookEvent("worker", str(note)[:300]) for note in reply.get("notes", []))
         if worker.launch.note:
             events.append(NotebookEvent("sandbox", worker.launch.note))
-        functions = score_functions(self.spec, self.cases, reply, values, job.cells)
+        functions = score_functions(self.spec, self.cases, reply, values, job.cells or [])
         return GradeResult(
             submission=job.name, score=round(sum(f.score for f in functions), 4), max_score=self.spec.total_points,
             functions=functions, events=events, execution_time=round(time.perf_counter() - job.started, 4),

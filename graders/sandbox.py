@@ -159,22 +159,26 @@ def new_user_namespace() -> int:
         for name in ("uid_map", "gid_map"):
             with open("/proc/%d/%s" % (helper.pid, name), "w") as handle:
                 handle.write(mapping)
-        helper.stdin.write(b"+")
-        helper.stdin.flush()
+        stdin = helper.stdin
+        assert stdin is not None  # Popen(stdin=PIPE)
+        stdin.write(b"+")
+        stdin.flush()
         if _answer(helper) not in (b"+", b"-"):  # "-": nested namespaces stay allowed (old kernel)
             raise OSError("the user namespace helper stopped")
         return os.open("/proc/%d/ns/user" % helper.pid, os.O_RDONLY | os.O_CLOEXEC)
     finally:
-        helper.stdin.close()
+        for pipe in (helper.stdin, helper.stdout):
+            if pipe is not None:
+                pipe.close()
         helper.wait()
-        helper.stdout.close()
 
 
 def _answer(helper: subprocess.Popen, seconds: float = 20.0) -> bytes:
-    if not select.select([helper.stdout], [], [], seconds)[0]:
+    stdout = helper.stdout
+    if stdout is None or not select.select([stdout], [], [], seconds)[0]:
         helper.kill()
         return b""
-    return helper.stdout.read(1)
+    return stdout.read(1)
 
 
 # -- what the sandbox mounts ----------------------------------------------------------------------
@@ -369,4 +373,4 @@ def worker_launch(mode: str = "auto", disk_mb: int = DEFAULT_DISK_MB) -> Launch:
         from graders.errors import UserError
 
         raise UserError("the bubblewrap sandbox was required but %s" % reason)
-    return process_launch(reason, disk_mb)
+    return process_launch(reason or "bubblewrap is not available", disk_mb)

@@ -58,8 +58,8 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, values
     for report in reply.get("cells", []):
         if isinstance(report, dict) and report.get("status") != "ok":
             index = report.get("index")
-            known = cell_sources and isinstance(index, int) and 0 <= index < len(cell_sources)
-            source = cell_sources[index] if known else ""
+            sources = cell_sources or []
+            source = sources[index] if isinstance(index, int) and 0 <= index < len(sources) else ""
             cell_reports.append(dict(report, source_head=source))
     outcomes = {entry.get("id"): entry for entry in reply.get("calls", []) if isinstance(entry, dict)}
     calls = []

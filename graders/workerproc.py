@@ -3,6 +3,7 @@ submissions, and read back plain data. Expected values never leave this process.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import select
@@ -34,8 +35,8 @@ def call_values(reply: dict, blob: bytes) -> dict:
             if type(offset) is not int or type(length) is not int or offset < 0 or offset + length > len(blob):
                 raise ValueError("frame out of range")
             if (offset, length) not in frames:
-                frames[offset, length] = wire.decode_values(*wire.split_frame(bytes(view[offset:offset + length])),
-                                                            copy=False)
+                header, data = wire.split_frame(bytes(view[offset:offset + length]))
+                frames[offset, length] = wire.decode_values(header, data, copy=False)
             decoded, slot = frames[offset, length], int(entry.get("slot", entry["id"]))
         except (ValueError, TypeError, KeyError, RecursionError, OverflowError):
             entry.update(status="crashed", detail=MSG_MALFORMED)
@@ -96,28 +97,27 @@ class WorkerProcess:
 
     def receive(self, token: str, limits: dict | None = None) -> tuple[dict, dict]:
         """The reply to the submission sent as ``token``: header and decoded values."""
-        budget = float((limits or {}).get("notebook_seconds", self.limits["notebook_seconds"]))
+        budget = float((limits or {}).get("notebook_seconds") or self.limits["notebook_seconds"])
         header, blob = self._read(timeout=budget + 30)
         if header.get("job") != token:
             raise WorkerDied("the worker's reply belongs to another job")
         return header, call_values(header, blob)
 
     def _write(self, data: bytes) -> None:
+        stdin = self._pipe("stdin")
         try:
-            self.proc.stdin.write(data)
-            self.proc.stdin.flush()
+            stdin.write(data)
+            stdin.flush()
         except (BrokenPipeError, OSError) as error:
             raise WorkerDied("the worker is gone (%s)" % error) from None
 
     def _read(self, timeout: float) -> tuple[dict, bytes]:
         deadline = time.monotonic() + timeout
-        fd = self.proc.stdout.fileno()
+        fd = self._pipe("stdout").fileno()
         head = self._read_exact(fd, wire._HEAD.size, deadline)
         text_len, blob_len = wire._HEAD.unpack(head)
         if text_len + blob_len > wire.MAX_FRAME_BYTES:
             raise WorkerDied("the worker sent an oversized reply")
-        import json
-
         try:
             header = json.loads(self._read_exact(fd, text_len, deadline).decode("utf-8"))
         except (ValueError, RecursionError) as error:
@@ -142,31 +142,41 @@ class WorkerProcess:
 
     def close(self) -> None:
         """Stop the worker and everything it started."""
-        if self.proc is None:
+        proc = self.proc
+        if proc is None:
             return
         try:
-            self.proc.stdin.close()
+            if proc.stdin is not None:
+                proc.stdin.close()
         except OSError:
             pass
         try:
-            self.proc.wait(timeout=2)
+            proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             pass
-        if self.proc.poll() is None:
+        if proc.poll() is None:
             # bubblewrap's child (the worker, PID 1 of the sandbox) may not die with bubblewrap when
             # it runs as another user: kill it first, which ends everything in its PID namespace
-            for pid in descendants(self.proc.pid):
+            for pid in descendants(proc.pid):
                 try:
                     os.kill(pid, 9)
                 except OSError:
                     pass
             try:
-                os.killpg(self.proc.pid, 9)
+                os.killpg(proc.pid, 9)
             except (ProcessLookupError, PermissionError):
-                self.proc.kill()
-            self.proc.wait()
-        self.proc.stdout.close()
+                proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
         self.proc = None
+
+    def _pipe(self, name: str):
+        """The worker's stdin or stdout; WorkerDied once it is closed."""
+        pipe = getattr(self.proc, name, None) if self.proc is not None else None
+        if pipe is None:
+            raise WorkerDied("the worker is closed")
+        return pipe
 
 
 def descendants(pid: int) -> list[int]:

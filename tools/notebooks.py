@@ -199,7 +199,7 @@ def _returned_names(node: ast.FunctionDef) -> tuple[str, ...]:
     items = last.value.elts if isinstance(last.value, ast.Tuple) else [last.value]
     if not all(isinstance(item, ast.Name) for item in items):
         raise UserError("reference function %s must return plain names" % node.name)
-    return tuple(item.id for item in items)
+    return tuple(item.id for item in items if isinstance(item, ast.Name))
 
 
 # -- notebooks --------------------------------------------------------------------------------

@@ -259,7 +259,7 @@ def _values_pass(calls, pending):
 
 
 _EMPTY = np.zeros(0)
-_FLAT = {}
+_FLAT: dict = {}
 
 
 def _flat(expected):

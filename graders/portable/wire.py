@@ -218,7 +218,7 @@ def decode_values(header, blob, copy=True):
     return {str(name): _decode_node(node, arrays, 0) for name, node in header.get("values", {}).items()}
 
 
-_DTYPES = {}
+_DTYPES: dict = {}
 
 
 def _allowed_dtype(text):

@@ -56,7 +56,7 @@ class Anything:
 class StandInModule(types.ModuleType):
     """A module whose every missing attribute is :class:`Anything`; ``import *`` imports nothing."""
 
-    __all__ = []
+    __all__: list = []
 
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__"):

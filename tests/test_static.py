@@ -1,0 +1,27 @@
+"""The code stays ruff and mypy clean (both come with the dev extra)."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(argv):
+    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_ruff_is_clean():
+    if shutil.which("ruff") is None:
+        pytest.skip("ruff is not installed (pip install -e '.[dev]')")
+    result = run(["ruff", "check", "."])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean():
+    pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[dev]')")
+    result = run([sys.executable, "-m", "mypy"])
+    assert result.returncode == 0, result.stdout + result.stderr
