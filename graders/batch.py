@@ -36,6 +36,7 @@ from graders.gradebook import Gradebook, GradingContext
 from graders.result import GradeResult, result_from_dict
 from graders.spec import ASSIGNMENT_DIR, SPEC_PATH, load_spec
 
+MAX_CHUNK = 8  #: notebooks per pool task: the pool process pipelines them through its worker
 MSG_PROCESS_DIED = "the process grading it died ({error})"
 MSG_RAISED = "grading raised {error}"
 MSG_CONTEXT_MISMATCH = (
@@ -356,8 +357,10 @@ def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path |
         finished = False
         try:
             if executors:
+                # up to 8 notebooks a task, fewer in small batches so results still arrive steadily
+                chunk_size = max(1, min(MAX_CHUNK, len(jobs) // (4 * executors.workers)))
                 _execute(jobs, files, book, executors, grade_function, settings, context, run_id, progress,
-                         limits.max_notebook_bytes)
+                         limits.max_notebook_bytes, chunk_size)
             finished = True
         except KeyboardInterrupt:
             progress.close()
