@@ -3,7 +3,7 @@ for every depth (checked by finite differences, independently of the backward fo
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import reference
@@ -155,16 +155,26 @@ def assert_gradients_match(params, X, Y):
     assert np.allclose(grads["dA0"] / m, numeric_dX, rtol=1e-4, atol=1e-7)
 
 
+def smooth_enough(params, X):
+    """Finite differences are only exact where the cost is smooth: no pre-activation at a ReLU's
+    kink and no output so saturated that log(1 - AL) curves faster than the step can follow."""
+    AL, caches = reference.L_model_forward(X, params)
+    kinks = min(float(np.min(np.abs(Z))) for _, Z in caches[:-1]) if len(caches) > 1 else 1.0
+    return kinks > 1e-4 and bool(np.all((AL > 1e-3) & (AL < 1 - 1e-3)))
+
+
 @pytest.mark.parametrize("L", [1, 2, 3, 4, 5])
 @pytest.mark.parametrize("m", [1, 3, 7])
 def test_gradient_check_for_every_depth(L, m):
     rng = np.random.default_rng(100 * L + m)
     dims = [4] + [int(n) for n in rng.integers(1, 5, size=L - 1)] + [1]
     params, X, Y = random_network(rng, dims, m)
+    while not smooth_enough(params, X):  # draw again (deterministically) until finite differences hold
+        params, X, Y = random_network(rng, dims, m)
     assert_gradients_match(params, X, Y)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(
     dims=st.lists(st.integers(1, 5), min_size=1, max_size=4),
     n_x=st.integers(1, 5),
@@ -174,6 +184,7 @@ def test_gradient_check_for_every_depth(L, m):
 def test_gradient_check_property(dims, n_x, m, seed):
     rng = np.random.default_rng(seed)
     params, X, Y = random_network(rng, [n_x] + dims + [1], m)
+    assume(smooth_enough(params, X))
     assert_gradients_match(params, X, Y)
 
 
