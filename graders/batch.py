@@ -35,6 +35,7 @@ from graders.grade import MSG_COULD_NOT_GRADE, MSG_UNREADABLE, Grader, Limits
 from graders.gradebook import Gradebook, GradingContext
 from graders.result import GradeResult, result_from_dict
 from graders.spec import ASSIGNMENT_DIR, SPEC_PATH, load_spec
+from graders.worker.isolation import PR_SET_PDEATHSIG, prctl
 
 MAX_CHUNK = 8  #: notebooks per pool task: the pool process pipelines them through its worker
 MSG_PROCESS_DIED = "the process grading it died ({error})"
@@ -185,12 +186,7 @@ def _pool_initializer() -> None:
     """Pool processes ignore Ctrl-C (the parent handles it) and die with the parent (Linux)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _relax_garbage_collector()
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 # -- results made here rather than by a grader ---------------------------------------------------

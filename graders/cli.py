@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from graders.errors import UserError
+from graders.errors import UserError, report_stale
 
 
 def _cmd_cases(args: argparse.Namespace) -> int:
@@ -19,15 +19,7 @@ def _cmd_cases(args: argparse.Namespace) -> int:
 
     spec = load_spec()
     if args.check:
-        problems = stale_case_files(spec)
-        if problems:
-            print("The stored cases differ from what the reference generates now:", file=sys.stderr)
-            for problem in problems:
-                print("  " + problem, file=sys.stderr)
-            print("Run `dnngrade cases` to rewrite them, then commit the result.", file=sys.stderr)
-            return 1
-        print("cases are up to date")
-        return 0
+        return report_stale(stale_case_files(spec), "The stored cases", "dnngrade cases", "cases are up to date")
     for path in write_case_files(spec):
         print("wrote %s" % path)
     return 0

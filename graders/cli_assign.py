@@ -8,9 +8,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from graders.errors import UserError
+from graders.errors import UserError, report_stale
 
 HELP = "build the student, solution, Otter and Gradescope release of the assignment"
 
@@ -33,14 +32,9 @@ def _cmd_assign(args: argparse.Namespace) -> int:
         for path in release.update_kept():
             print("wrote %s" % path)
     if args.check:
-        problems = release.stale_kept()
-        if problems:
-            print("The kept notebooks or figures differ from what the template builds now:", file=sys.stderr)
-            for problem in problems:
-                print("  " + problem, file=sys.stderr)
-            print("Run `dnngrade assign --update` to rewrite them, then commit the result.", file=sys.stderr)
+        if report_stale(release.stale_kept(), "The kept notebooks or figures", "dnngrade assign --update",
+                        "kept notebooks and figures are up to date"):
             return 1
-        print("kept notebooks and figures are up to date")
     if args.out:
         built = release.build_release(args.out)
         print("built the release in %s (%d files):" % (built.root, len(built.files)))

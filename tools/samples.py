@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 import reference.dnn as dnn
+from graders.errors import report_stale
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "assignments" / "dnn_step_by_step" / "samples"
 SUBMISSIONS = "submissions"
@@ -360,15 +361,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder to write (default: %(default)s)")
     args = parser.parse_args(argv)
     if args.check:
-        problems = stale_files(args.out)
-        if problems:
-            print("The sample submissions differ from what tools/samples.py generates:", file=sys.stderr)
-            for problem in problems:
-                print("  " + problem, file=sys.stderr)
-            print("Run `python -m tools.samples` to rewrite them, then commit the result.", file=sys.stderr)
-            return 1
-        print("samples are up to date")
-        return 0
+        return report_stale(stale_files(args.out), "The sample submissions", "python -m tools.samples",
+                            "samples are up to date")
     for path in write_samples(args.out):
         print("wrote %s" % path)
     return 0
