@@ -38,6 +38,7 @@ import sysconfig
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from graders.worker.isolation import kit_copies
 from graders.worker.runtime import worker_uid
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
@@ -133,6 +134,9 @@ def process_launch(reason: str, disk_mb: int = DEFAULT_DISK_MB) -> Launch:
     argv = [sys.executable, "-I", "-c", _BOOT, "--dnn-utils", str(DNN_UTILS)]
     if os.geteuid() == 0:
         argv += ["--own-user", "--disk-mb", str(int(disk_mb))]
+        checkouts, folders = kit_copies(str(KIT_ROOT), sorted(_site_dirs()))
+        for place in checkouts + [os.path.dirname(folder) for folder in folders]:
+            argv += ["--kit-copy", place]
     return Launch(argv, env, "process", MSG_FALLBACK.format(reason=reason), cwd="/")
 
 
@@ -244,6 +248,8 @@ def kit_copies_to_hide(roots: list[str]) -> list[str]:
                     hide.add(os.path.join(site_dir, name))
     if any(_inside(kit, root) for root in roots) and kit not in sites:
         hide.add(kit)
+    checkouts, folders = kit_copies(kit, sorted(sites))
+    hide.update(path for path in checkouts + folders if any(_inside(path, root) for root in roots))
     return sorted(hide)
 
 

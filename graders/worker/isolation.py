@@ -146,31 +146,113 @@ def _blocked_ancestor(path):
     return None
 
 
-def private_mounts(kit_root, disk_mb, needed):
-    """In a mount namespace of the worker's own: a private size-capped /tmp, the kit's solution
-    and cases hidden, and the folders in ``needed`` (the Python install) reachable by the
-    unprivileged child even when they sit under a private folder such as /root."""
+SECRET_FOLDERS = ("reference", "assignments", "tools")  #: the solution, the cases and their generators
+_DISTRIBUTION = "dnn-step-by-step-grader"
+
+
+def _package_folders(name):
+    """Every folder an import of ``name`` could come from: on ``sys.path`` or named by an import
+    hook (an editable install's finder), whichever would win."""
+    folders = []
+    for entry in sys.path:
+        if entry and os.path.isdir(os.path.join(entry, name)):
+            folders.append(os.path.join(entry, name))
+    for finder in list(sys.meta_path):
+        try:
+            spec = finder.find_spec(name, None)
+        except Exception:  # noqa: BLE001 - a third-party hook; what it cannot say, it cannot expose
+            continue
+        for location in getattr(spec, "submodule_search_locations", None) or []:
+            if os.path.isdir(location):
+                folders.append(location)
+    return folders
+
+
+def _editable_checkout():
+    """The checkout an editable install of the kit points at (from its ``direct_url.json``), or None."""
+    try:
+        import json
+        from importlib import metadata
+        from urllib.parse import unquote, urlparse
+
+        record = json.loads(metadata.distribution(_DISTRIBUTION).read_text("direct_url.json") or "{}")
+    except Exception:  # noqa: BLE001 - not installed, or not from a folder
+        return None
+    url = urlparse(record.get("url", ""))
+    return unquote(url.path) if url.scheme == "file" and os.path.isdir(unquote(url.path)) else None
+
+
+def is_checkout(folder):
+    """A source tree of the kit (hidden whole: its tests and history hold solutions too)."""
+    return os.path.isfile(os.path.join(folder, "pyproject.toml")) and os.path.isdir(os.path.join(folder, "graders"))
+
+
+def kit_copies(own_root, extra=()):
+    """Where this machine keeps the solution or the cases: ``(checkouts, folders)``.
+
+    A checkout is hidden whole; an installed copy (``reference`` beside NumPy in site-packages) is
+    hidden folder by folder. Found from the kit running (``own_root``), the import path, import
+    hooks, the install record of an editable install, and ``extra`` (what the grader sees)."""
+    places = [own_root] + list(extra)
+    checkout = _editable_checkout()
+    if checkout:
+        places.append(checkout)
+    for name in ("reference", "assignments"):
+        places += [os.path.dirname(folder) for folder in _package_folders(name)]
+    checkouts, folders = set(), set()
+    for place in places:
+        place = os.path.realpath(place)
+        if is_checkout(place):
+            checkouts.add(place)
+            continue
+        for name in SECRET_FOLDERS:
+            if os.path.isdir(os.path.join(place, name)):
+                folders.add(os.path.join(place, name))
+    return sorted(checkouts), sorted(folders)
+
+
+def _inside(path, folder):
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _cover(libc, folder, keep, mode="0755"):
+    """Mount an empty tmpfs over ``folder``, then bind the paths in ``keep`` (inside it) back, read-only."""
+    fds = [(os.open(p, os.O_PATH | os.O_DIRECTORY), p) for p in sorted(set(keep))]
+    _mount(libc, "tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=%s,size=1m" % mode)
+    for fd, path in fds:
+        os.makedirs(path, exist_ok=True)
+        _mount(libc, "/proc/self/fd/%d" % fd, path, None, _MS_BIND | _MS_REC)
+        _mount(libc, None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
+        os.close(fd)
+    _mount(libc, None, folder, None, _MS_REMOUNT | _MS_NOSUID | _MS_NODEV | _MS_RDONLY)
+
+
+def private_mounts(kit_root, disk_mb, needed, extra=()):
+    """In a mount namespace of the worker's own: a private size-capped /tmp, every copy of the
+    kit's solution and cases hidden (see :func:`kit_copies`), and the folders in ``needed`` (the
+    Python install) reachable by the unprivileged child even when they sit under a private folder
+    such as /root or inside a hidden checkout (a virtual environment in it)."""
     libc = _libc()
     if libc.unshare(_CLONE_NEWNS) != 0:
         raise OSError("unshare")
     _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
+    checkouts, folders = kit_copies(kit_root, extra)
+    needed = [os.path.realpath(p) for p in needed if os.path.isdir(p)]
+    for checkout in checkouts:
+        keep = [p for p in needed if _inside(p, checkout) and p != checkout
+                and not any(_inside(p, os.path.join(checkout, name)) for name in SECRET_FOLDERS + ("tests", ".git"))]
+        if checkout == os.path.realpath(kit_root):
+            keep.append(os.path.join(checkout, "graders"))  # the worker's own code
+        _cover(libc, checkout, keep)
+    for folder in folders:
+        _mount(libc, "tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0000,size=4k")
     blocked = {}
-    for path in needed:
+    for path in needed + [os.path.join(kit_root, "graders")]:
         ancestor = _blocked_ancestor(path)
         if ancestor and os.path.isdir(path):
             blocked.setdefault(ancestor, []).append(os.path.realpath(path))
     for ancestor, paths in blocked.items():
-        fds = [(os.open(p, os.O_PATH | os.O_DIRECTORY), p) for p in sorted(set(paths))]
-        _mount(libc, "tmpfs", ancestor, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0755,size=1m")
-        for fd, path in fds:
-            os.makedirs(path, exist_ok=True)
-            _mount(libc, "/proc/self/fd/%d" % fd, path, None, _MS_BIND | _MS_REC)
-            _mount(libc, None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
-            os.close(fd)
-    for name in ("reference", "assignments", "tools"):
-        secret = os.path.join(kit_root, name)
-        if os.path.isdir(secret):
-            _mount(libc, "tmpfs", secret, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0000,size=4k")
+        _cover(libc, ancestor, paths)
     size = "mode=1777,size=%dm" % max(int(disk_mb), 1)
     _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, size)
     for shared in ("/var/tmp", "/dev/shm"):
@@ -190,15 +272,16 @@ def _can_become(uid):
     return os.waitpid(pid, 0)[1] == 0
 
 
-def isolate_unsandboxed(disk_mb):
-    """Worker run by root without a sandbox: a private /tmp and a user of the child's own, when
-    this machine allows both; returns the scratch folders and that user (or None)."""
+def isolate_unsandboxed(disk_mb, extra=()):
+    """Worker run by root without a sandbox: a private /tmp, the kit's secrets hidden, and a user of
+    the child's own, when this machine allows them; returns the scratch folders and that user (or
+    None). ``extra``: copies of the kit the grader knows of (see :func:`kit_copies`)."""
     kit_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     needed = [p for p in sys.path if p and os.path.isdir(p) and os.path.realpath(p) != kit_root]
     needed += [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
     user = worker_uid(os.getpid())
     try:
-        private_mounts(kit_root, disk_mb, needed)
+        private_mounts(kit_root, disk_mb, needed, extra)
         scratch = ["/tmp"]
     except (OSError, AttributeError):  # no mount namespace here (an unprivileged container, macOS)
         scratch = [private_folder()]

@@ -399,6 +399,8 @@ def main(argv=None):
     parser.add_argument("--workdir", default=None, help="private scratch folder (the sandbox's /tmp)")
     parser.add_argument("--own-user", action="store_true",
                         help="run student code as a user id of this worker's own (the worker is root, unsandboxed)")
+    parser.add_argument("--kit-copy", action="append", default=[],
+                        help="another folder holding the solution or cases, to hide (with --own-user)")
     parser.add_argument("--disk-mb", type=int, default=64, help="size of the private /tmp (with --child-user)")
     options = parser.parse_args(argv)
     prctl(PR_SET_DUMPABLE, 0)  # same-user processes may not read our memory or descriptors
@@ -414,7 +416,7 @@ def main(argv=None):
     if options.workdir:  # the sandbox's private /tmp
         scratch = [options.workdir]
     elif options.own_user:
-        scratch, child_user = isolate_unsandboxed(options.disk_mb)
+        scratch, child_user = isolate_unsandboxed(options.disk_mb, options.kit_copy)
     else:
         scratch = [private_folder()]
     stdin = os.fdopen(os.dup(0), "rb", buffering=0)

@@ -3,10 +3,12 @@ and both install layouts of the kit."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -244,9 +246,12 @@ for name in ("reference.dnn", "assignments.dnn_step_by_step"):
             found.append(name)
     except Exception:
         pass
-for pattern in ("/lib/python3*/site-packages/assignments/*/cases/*.json",
-                "/lib/python3*/site-packages/reference/*.py", "/lib/python3*/site-packages/graders/cases.py"):
-    for path in glob.glob(sys.prefix + pattern):
+site = sys.prefix + "/lib/python3*/site-packages"
+patterns = [site + "/assignments/*/cases/*.json", site + "/reference/*.py", site + "/graders/cases.py"]
+patterns += [CHECKOUT + "/reference/*.py", CHECKOUT + "/assignments/*/cases/*.json", CHECKOUT + "/.git/*",
+             CHECKOUT + "/tests/*"]
+for pattern in patterns:
+    for path in glob.glob(pattern):
         try:
             open(path, "rb").read(1)
             found.append(path)
@@ -266,8 +271,9 @@ print(json.dumps({"score": result.score, "sandbox": result.sandbox,
 '''
 
 
-def _installed_copy(target: Path) -> Path:
-    """A virtual environment holding the kit as a non-editable install would: in its site-packages."""
+def _installed_copy(target: Path, checkout: Path) -> Path:
+    """A virtual environment holding the kit as a non-editable install would: in its site-packages;
+    and a second copy, a checkout, on its import path (as an older editable install puts it)."""
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(target)],
                    check=True, capture_output=True)
     python = target / "bin" / "python"
@@ -276,21 +282,38 @@ def _installed_copy(target: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for name in ("graders", "reference", "assignments", "tools"):
         shutil.copytree(KIT_ROOT / name, Path(site) / name, ignore=ignore)
+        shutil.copytree(KIT_ROOT / name, checkout / name, ignore=ignore)
+    shutil.copy(KIT_ROOT / "pyproject.toml", checkout)
+    for name in (".git", "tests"):
+        (checkout / name).mkdir()
+        (checkout / name / "solution").write_text("a solution")
+    (Path(site) / "zz_checkout.pth").write_text(str(checkout) + "\n")
     return python
+
+
+def _outside_private_tmp(tmp_path: Path) -> Path:
+    """A folder the worker's private /tmp does not cover (the unsandboxed root worker mounts its own)."""
+    for base in ("/srv", "/opt", "/mnt"):
+        if os.geteuid() == 0 and os.path.isdir(base) and os.access(base, os.W_OK):
+            return Path(tempfile.mkdtemp(prefix="dnngrade-test-", dir=base))
+    return Path(tempfile.mkdtemp(dir=tmp_path))
 
 
 def test_a_non_editable_install_hides_the_solution_and_cases(mode, tmp_path):
     if not strong(mode):
         pytest.skip("a non-root fallback does not hide files")
-    python = _installed_copy(tmp_path / "venv")
-    notebook = tmp_path / "steal.ipynb"
-    notebook.write_bytes(_honest_with(STEAL))
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
-    done = subprocess.run([str(python), "-c", RUN_IN_VENV, str(notebook), mode], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    elsewhere = _outside_private_tmp(tmp_path)
+    try:
+        checkout = elsewhere / "checkout"
+        python = _installed_copy(tmp_path / "venv", checkout)
+        notebook = tmp_path / "steal.ipynb"
+        notebook.write_bytes(_honest_with("CHECKOUT = %r\n" % str(checkout) + STEAL))
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+        done = subprocess.run([str(python), "-c", RUN_IN_VENV, str(notebook), mode], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        shutil.rmtree(elsewhere, ignore_errors=True)
     assert done.returncode == 0, done.stderr[-2000:]
-    import json
-
     outcome = json.loads(done.stdout.strip().splitlines()[-1])
     assert outcome["sandbox"] == mode and outcome["score"] == SPEC.total_points
     report = " ".join(outcome["events"])
