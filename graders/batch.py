@@ -411,6 +411,21 @@ def _execute(jobs: list[_Job], files: SubmissionSource, book: Gradebook, executo
         book.record(job.submission.student_id, job.submission.file_name, job.sha256, result, context, run_id)
         progress.advance()
 
+    def store_chunk(jobs: list[_Job], outcomes: list[tuple[str, object]]) -> None:
+        """A chunk's results, in one transaction (a kill loses the chunk in flight, no more)."""
+        grades, stored = [], []
+        for job, (kind, payload) in zip(jobs, outcomes):
+            if kind == "ok" and isinstance(payload, dict):
+                result, data = _result_from(payload, job, context)
+            else:
+                result = could_not_grade(job.submission.file_name, MSG_RAISED.format(error=payload))
+                data = result.to_dict()
+            grades.append((job.submission.student_id, job.submission.file_name, job.sha256, result))
+            stored.append(data)
+        book.record_many(grades, context, run_id, stored)
+        for _ in grades:
+            progress.advance()
+
     def next_chunk(queue: deque[_Job], size: int) -> list[tuple[_Job, bytes]]:
         chunk: list[tuple[_Job, bytes]] = []
         while queue and len(chunk) < size:
@@ -461,11 +476,7 @@ def _execute(jobs: list[_Job], files: SubmissionSource, book: Gradebook, executo
                 continue
             except Exception as error:  # noqa: BLE001 - one failure never stops the batch
                 outcomes = [("raised", "%s: %s" % (type(error).__name__, error))] * len(jobs)
-            for job, (kind, payload) in zip(jobs, outcomes):
-                if kind == "ok":
-                    store(job, _result_from(payload, job, context))
-                else:
-                    store(job, could_not_grade(job.submission.file_name, MSG_RAISED.format(error=payload)))
+            store_chunk(jobs, outcomes)
         if died:
             for jobs in in_flight.values():  # every job in flight failed with the pool
                 broken.extend(jobs)
@@ -474,10 +485,12 @@ def _execute(jobs: list[_Job], files: SubmissionSource, book: Gradebook, executo
             executors.fresh()
 
 
-def _result_from(payload: dict, job: _Job, context: GradingContext) -> GradeResult:
+def _result_from(payload: dict, job: _Job, context: GradingContext) -> tuple[GradeResult, dict]:
+    """The result a pool process or Dask worker sent, and its stored form."""
     got = payload.get("context") or {}
     if (got.get("kit_version"), got.get("cases_sha256")) != (context.kit_version, context.cases_sha256):
-        return could_not_grade(job.submission.file_name, MSG_CONTEXT_MISMATCH.format(
+        result = could_not_grade(job.submission.file_name, MSG_CONTEXT_MISMATCH.format(
             got_kit=got.get("kit_version"), got_cases=str(got.get("cases_sha256"))[:12],
             kit=context.kit_version, cases=context.cases_sha256[:12]))
-    return result_from_dict(payload["result"])
+        return result, result.to_dict()
+    return result_from_dict(payload["result"]), payload["result"]

@@ -20,6 +20,7 @@ from graders.limits import Limits
 from graders.notebook import MSG_TOO_LARGE, NotebookError, code_cells
 from graders.result import FunctionResult, GradeResult, NotebookEvent
 from graders.scoring import notebook_events, score_functions
+from graders.shortcut import ExpectedLayout, expected_layouts
 from graders.spec import AssignmentSpec, load_spec
 from graders.workerproc import WorkerDied, WorkerProcess
 
@@ -64,6 +65,7 @@ class Grader:
         self.cases = cases if cases is not None else load_case_set(public_only=public_only)
         self._worker: WorkerProcess | None = None
         self._generation = 0  #: counts workers started, so a job sent to a dead one is sent again
+        self._layouts: list[ExpectedLayout | None] | None = None  #: see graders.shortcut
 
     # -- worker lifecycle ---------------------------------------------------------------------------
 
@@ -145,8 +147,8 @@ class Grader:
             if job.generation != self._generation or self._worker is None:
                 self._send(job)  # sent to a worker that has died since: send it to the new one
             worker = self.start()
-            reply, values = worker.receive(job.token)
-            return self._score(job, worker, reply, values)
+            reply, blob = worker.receive(job.token)
+            return self._score(job, worker, reply, blob)
         except WorkerDied as error:
             self.close()
             return self._could_not_grade(job.name, str(error), time.perf_counter() - job.started)
@@ -157,12 +159,14 @@ class Grader:
                 detail += "\n" + traceback.format_exc()
             return self._could_not_grade(job.name, detail, time.perf_counter() - job.started)
 
-    def _score(self, job: _Pending, worker: WorkerProcess, reply: dict, values: dict) -> GradeResult:
+    def _score(self, job: _Pending, worker: WorkerProcess, reply: dict, blob: bytes) -> GradeResult:
         events = notebook_events(reply.get("cells", []))
         events.extend(NotebookEvent("worker", str(note)[:300]) for note in reply.get("notes", []))
         if worker.launch.note:
             events.append(NotebookEvent("sandbox", worker.launch.note))
-        functions = score_functions(self.spec, self.cases, reply, values, job.cells or [])
+        if self._layouts is None:
+            self._layouts = expected_layouts(self.cases)
+        functions = score_functions(self.spec, self.cases, reply, blob, job.cells or [], self._layouts)
         return GradeResult(
             submission=job.name, score=round(sum(f.score for f in functions), 4), max_score=self.spec.total_points,
             functions=functions, events=events, execution_time=round(time.perf_counter() - job.started, 4),

@@ -296,9 +296,30 @@ class Gradebook:
     def record(self, student_id: str, file_name: str, sha256: str, result: GradeResult,
                context: GradingContext, run_id: int) -> None:
         """Store one student's grade, replacing any earlier one, in a single committed transaction."""
-        data = result.to_dict()
+        self.record_many([(student_id, file_name, sha256, result)], context, run_id)
+
+    def record_many(self, grades: list[tuple[str, str, str, GradeResult]], context: GradingContext,
+                    run_id: int, stored: list[dict] | None = None) -> None:
+        """Store several grades ``(student_id, file_name, sha256, result)`` in one committed
+        transaction (all or none), each replacing the student's earlier one.
+
+        ``stored``: each result's :meth:`~graders.result.GradeResult.to_dict`, when the caller
+        already has it (a batch receives results in that form).
+        """
+        now = _now()
+        submissions: list[tuple] = []
+        functions: list[tuple] = []
+        last = {grade[0]: index for index, grade in enumerate(grades)}  # a student twice: the later grade
+        for index in sorted(last.values()):
+            student_id, file_name, sha256, result = grades[index]
+            data = stored[index] if stored is not None else result.to_dict()
+            submissions.append((student_id, file_name, sha256, result.status, result.score, result.max_score,
+                                int(timed_out(result)), context.kit_version, context.cases_sha256,
+                                json.dumps(data, sort_keys=True, check_circular=False), result.execution_time,
+                                now, run_id))
+            functions.extend((student_id, *row) for row in function_rows(result))
         with self.transaction():
-            self.db.execute(
+            self.db.executemany(
                 """INSERT INTO submissions(student_id, file_name, sha256, status, score, max_score, timed_out,
                        kit_version, cases_sha256, result_json, execution_time, graded_at, run_id)
                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
@@ -308,15 +329,13 @@ class Gradebook:
                        kit_version=excluded.kit_version, cases_sha256=excluded.cases_sha256,
                        result_json=excluded.result_json, execution_time=excluded.execution_time,
                        graded_at=excluded.graded_at, run_id=excluded.run_id""",
-                (student_id, file_name, sha256, result.status, result.score, result.max_score,
-                 int(timed_out(result)), context.kit_version, context.cases_sha256,
-                 json.dumps(data, sort_keys=True, check_circular=False), result.execution_time, _now(), run_id),
+                submissions,
             )
-            self.db.execute("DELETE FROM function_results WHERE student_id=?", (student_id,))
+            self.db.executemany("DELETE FROM function_results WHERE student_id=?", [(sid,) for sid in last])
             self.db.executemany(
                 "INSERT INTO function_results(student_id, position, function, score, max_score, status,"
                 " feedback, first_failure) VALUES (?,?,?,?,?,?,?,?)",
-                [(student_id, *row) for row in function_rows(result)],
+                functions,
             )
 
     def submissions(self, student_ids: list[str] | None = None) -> list[StoredSubmission]:

@@ -15,40 +15,6 @@ from graders.limits import DEFAULT_LIMITS
 from graders.portable import wire
 from graders.sandbox import Launch, worker_launch
 
-MSG_MALFORMED = "it returned something that could not be read back as plain data"
-
-
-def call_values(reply: dict, blob: bytes) -> dict:
-    """Decode the calls' values from a worker reply: ``v<id>`` and ``a<id>`` per call.
-
-    The frames come from student code, so each is validated on its own; a malformed one turns the
-    calls that point at it into crashes of those cases only.
-    """
-    values, frames = {}, {}
-    view = memoryview(blob)
-    for entry in reply.get("calls", []):
-        frame = entry.get("frame") if isinstance(entry, dict) else None
-        if frame is None:
-            continue
-        try:
-            offset, length = frame
-            if type(offset) is not int or type(length) is not int or offset < 0 or offset + length > len(blob):
-                raise ValueError("frame out of range")
-            if (offset, length) not in frames:
-                header, data = wire.split_frame(bytes(view[offset:offset + length]))
-                frames[offset, length] = wire.decode_values(header, data, copy=False)
-            decoded, slot = frames[offset, length], int(entry.get("slot", entry["id"]))
-        except (ValueError, TypeError, KeyError, RecursionError, OverflowError):
-            entry.update(status="crashed", detail=MSG_MALFORMED)
-            continue
-        if "v%d" % slot not in decoded:
-            entry.update(status="crashed", detail=MSG_MALFORMED)
-            continue
-        values["v%d" % entry["id"]] = decoded["v%d" % slot]
-        if "a%d" % slot in decoded:
-            values["a%d" % entry["id"]] = decoded["a%d" % slot]
-    return values
-
 
 class WorkerDied(Exception):
     """The worker process ended or broke the protocol; the submission gets a could-not-grade result."""
@@ -80,8 +46,8 @@ class WorkerProcess:
             raise WorkerDied("the worker did not start: %r" % (reply[0],))
 
     def run(self, cells: list[str], positions: list[int] | None = None,
-            limits: dict | None = None) -> tuple[dict, dict]:
-        """Run one submission; return the reply header and the decoded values (plain data)."""
+            limits: dict | None = None) -> tuple[dict, bytes]:
+        """Run one submission; return the reply header and its frames of values (see :meth:`receive`)."""
         return self.receive(self.send(cells, positions, limits), limits)
 
     def send(self, cells: list[str], positions: list[int] | None = None, limits: dict | None = None) -> str:
@@ -95,13 +61,14 @@ class WorkerProcess:
         self._write(wire.encode_frame(request))
         return token
 
-    def receive(self, token: str, limits: dict | None = None) -> tuple[dict, dict]:
-        """The reply to the submission sent as ``token``: header and decoded values."""
+    def receive(self, token: str, limits: dict | None = None) -> tuple[dict, bytes]:
+        """The reply to the submission sent as ``token``: header and the frames of the calls'
+        values, still encoded (read them with :class:`graders.shortcut.Frames` and :func:`call_values`)."""
         budget = float((limits or {}).get("notebook_seconds") or self.limits["notebook_seconds"])
         header, blob = self._read(timeout=budget + 30)
         if header.get("job") != token:
             raise WorkerDied("the worker's reply belongs to another job")
-        return header, call_values(header, blob)
+        return header, blob
 
     def _write(self, data: bytes) -> None:
         stdin = self._pipe("stdin")

@@ -1,0 +1,134 @@
+"""The quick verdict (graders.shortcut) only ever saves time: it never changes a result."""
+
+import numpy as np
+import pytest
+
+from assignments.dnn_step_by_step.mistakes import VARIANTS
+from graders.audit import variant_notebook
+from graders.cases import load_case_set
+from graders.frames import Frames
+from graders.grade import Grader
+from graders.portable import wire
+from graders.shortcut import ExpectedLayout, expected_layouts, quick_passes
+from tests.fixtures.build import fixtures
+
+CASES = load_case_set()
+FIXTURES = fixtures()
+LAYOUTS = expected_layouts(CASES)
+
+
+def without_timings(result):
+    data = result.to_dict()
+    data.pop("execution_time")
+    return data
+
+
+@pytest.fixture(scope="module")
+def graders():
+    with Grader() as quick, Grader() as full:
+        full._layouts = [None] * len(full.cases)  # no layout: every call goes the full way
+        yield quick, full
+
+
+def test_every_case_has_a_layout():
+    assert all(layout is not None for layout in LAYOUTS)
+
+
+@pytest.mark.parametrize("entry", VARIANTS, ids=lambda entry: entry.id)
+def test_each_variant_gets_the_same_result_either_way(graders, entry):
+    quick, full = graders
+    data = variant_notebook(entry)
+    assert without_timings(quick.grade_bytes(data, "v.ipynb")) == without_timings(full.grade_bytes(data, "v.ipynb"))
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_each_fixture_gets_the_same_result_either_way(graders, name):
+    quick, full = graders
+    data = FIXTURES[name]
+    assert without_timings(quick.grade_bytes(data, name)) == without_timings(full.grade_bytes(data, name))
+
+
+# -- the layout match itself ----------------------------------------------------------------------
+
+POSITION = next(i for i, case in enumerate(CASES) if case.function == "initialize_parameters_deep")
+EXPECTED = CASES[POSITION].expected
+TOLERANCES = [(1e-5, 1e-8)] * len(CASES)
+
+
+def passes(value, extra=None, tamper=None):
+    """Does ``value``, sent as the only call of a frame, pass the quick way?"""
+    values = {"v%d" % POSITION: value}
+    values.update(extra or {})
+    frame = wire.encode_frame({}, values)
+    if tamper:
+        header, blob = wire.split_frame(frame)
+        tamper(header)
+        frame = wire.encode_frame(header, payload=bytes(blob))
+    entry = {"id": POSITION, "status": "ok", "frame": [0, len(frame)], "slot": POSITION}
+    return POSITION in quick_passes({POSITION: entry}, Frames(frame), LAYOUTS, TOLERANCES)
+
+
+def test_the_expected_value_passes_in_any_key_order():
+    assert passes(dict(EXPECTED))
+    assert passes(dict(reversed(list(EXPECTED.items()))))
+
+
+def test_values_just_inside_the_tolerance_pass_and_outside_do_not():
+    nudged = {key: value * (1 + 5e-6) for key, value in EXPECTED.items()}
+    assert passes(nudged)
+    pushed = {key: value + 1e-3 for key, value in EXPECTED.items()}
+    assert not passes(pushed)
+
+
+@pytest.mark.parametrize("change", [
+    lambda value: {key: item.astype(np.float32) for key, item in value.items()},
+    lambda value: {key: item.T for key, item in value.items()},
+    lambda value: {key: item for key, item in list(value.items())[1:]},
+    lambda value: dict(value, extra=np.zeros(1)),
+    lambda value: {key: np.full_like(item, np.nan) for key, item in value.items()},
+    lambda value: list(value.values()),
+    lambda value: {key: item.tolist() for key, item in value.items()},
+    lambda value: None,
+])
+def test_anything_else_goes_the_full_way(change):
+    assert not passes(change(dict(EXPECTED)))
+
+
+def test_a_call_that_changed_its_inputs_goes_the_full_way():
+    assert not passes(dict(EXPECTED), extra={"a%d" % POSITION: [np.zeros(2)]})
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda header: header["arrays"][1].__setitem__(2, 0),  # overlaps the first array
+    lambda header: header["arrays"][0].__setitem__(2, 10**9),  # out of range
+    lambda header: header["arrays"][0].__setitem__(2, -8),
+    lambda header: header["arrays"][0].__setitem__(3, 0),
+    lambda header: header["arrays"][0].__setitem__(1, "x"),
+    lambda header: header["arrays"].clear(),
+    lambda header: header.__setitem__("arrays", "x"),
+    lambda header: header["values"]["v%d" % POSITION]["d"].append(["x", {"nd": "y"}]),
+    lambda header: header["values"]["v%d" % POSITION]["d"].append(["x"]),
+])
+def test_forged_headers_never_pass_and_never_raise(tamper):
+    assert not passes(dict(EXPECTED), tamper=tamper)
+
+
+def test_a_case_without_arrays_has_no_layout():
+    assert ExpectedLayout.of(1.5) is None
+    assert ExpectedLayout.of({"x": np.zeros(2, dtype=np.int64)}) is None
+    assert ExpectedLayout.of({"x": np.zeros(2)}) is not None
+
+
+def test_the_reference_solution_passes_every_case_the_quick_way(graders, monkeypatch):
+    import graders.scoring as scoring
+
+    seen = []
+
+    def spy(*args):
+        seen.append(quick_passes(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(scoring, "quick_passes", spy)
+    quick, _ = graders
+    result = quick.grade_bytes(FIXTURES["passes_reference_solution.ipynb"], "x.ipynb")
+    assert result.score == result.max_score and seen == [set(range(len(CASES)))]
