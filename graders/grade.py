@@ -19,8 +19,8 @@ from graders.cases import Case, load_case_set
 from graders.limits import Limits
 from graders.notebook import MSG_TOO_LARGE, NotebookError, code_cells
 from graders.result import FunctionResult, GradeResult, NotebookEvent
-from graders.scoring import notebook_events, score_functions
-from graders.shortcut import ExpectedLayout, expected_layouts
+from graders.scoring import case_tolerances, notebook_events, score_functions
+from graders.shortcut import QuickJudge
 from graders.spec import AssignmentSpec, load_spec
 from graders.workerproc import WorkerDied, WorkerProcess
 
@@ -65,7 +65,7 @@ class Grader:
         self.cases = cases if cases is not None else load_case_set(public_only=public_only)
         self._worker: WorkerProcess | None = None
         self._generation = 0  #: counts workers started, so a job sent to a dead one is sent again
-        self._layouts: list[ExpectedLayout | None] | None = None  #: see graders.shortcut
+        self._quick: QuickJudge | None = None  #: see graders.shortcut
 
     # -- worker lifecycle ---------------------------------------------------------------------------
 
@@ -164,9 +164,9 @@ class Grader:
         events.extend(NotebookEvent("worker", str(note)[:300]) for note in reply.get("notes", []))
         if worker.launch.note:
             events.append(NotebookEvent("sandbox", worker.launch.note))
-        if self._layouts is None:
-            self._layouts = expected_layouts(self.cases)
-        functions = score_functions(self.spec, self.cases, reply, blob, job.cells or [], self._layouts)
+        if self._quick is None:
+            self._quick = QuickJudge(self.cases, case_tolerances(self.spec, self.cases))
+        functions = score_functions(self.spec, self.cases, reply, blob, job.cells or [], self._quick)
         return GradeResult(
             submission=job.name, score=round(sum(f.score for f in functions), 4), max_score=self.spec.total_points,
             functions=functions, events=events, execution_time=round(time.perf_counter() - job.started, 4),

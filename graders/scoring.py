@@ -6,7 +6,7 @@ from graders.cases import Case
 from graders.frames import Frames, call_values
 from graders.portable.checks import MSG_PASSED, PASSED, Call, Verdict, judge_calls
 from graders.result import CaseResult, FunctionResult, NotebookEvent
-from graders.shortcut import ExpectedLayout, expected_layouts, quick_passes
+from graders.shortcut import QuickJudge
 from graders.spec import AssignmentSpec
 
 MSG_CASES_PASSED = "{passed} of {total} cases passed."
@@ -50,14 +50,19 @@ def notebook_events(cell_reports: list[dict]) -> list[NotebookEvent]:
     return events
 
 
+def case_tolerances(spec: AssignmentSpec, cases: list[Case]) -> list[tuple[float, float]]:
+    """``(rtol, atol)`` of each case (its function's)."""
+    return [(spec.functions[case.function].rtol, spec.functions[case.function].atol) for case in cases]
+
+
 def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: bytes,
                     cell_sources: list[str] | None = None,
-                    layouts: list[ExpectedLayout | None] | None = None) -> list[FunctionResult]:
+                    quick: QuickJudge | None = None) -> list[FunctionResult]:
     """Judge every case and score every function of ``spec`` from a worker's reply and the frames
     of its values (``blob``).
 
-    Calls that pass the quick way (see :mod:`graders.shortcut`; ``layouts`` from
-    :func:`expected_layouts`, made here when not given) are not decoded. The other calls of a
+    Calls that pass the quick way (see :mod:`graders.shortcut`; ``quick`` is made here when not
+    given, but keeping one for many replies is faster) are not decoded. The other calls of a
     function that fails somewhere are all decoded and judged by the ladder, since the diagnosis of
     its mistake looks at every case. ``cell_sources`` lets the feedback point at a failed cell that
     defines a missing function.
@@ -71,10 +76,10 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
             cell_reports.append(dict(report, source_head=source))
     outcomes = {entry.get("id"): entry for entry in reply.get("calls", []) if isinstance(entry, dict)}
     frames = Frames(blob)
-    tolerances = [(spec.functions[case.function].rtol, spec.functions[case.function].atol) for case in cases]
-    quick = quick_passes({p: outcomes[p] for p in range(len(cases)) if p in outcomes}, frames,
-                         layouts if layouts is not None else expected_layouts(cases), tolerances)
-    whole = {case.function for p, case in enumerate(cases) if p not in quick}  # functions judged in full
+    tolerances = case_tolerances(spec, cases)
+    judge = quick or QuickJudge(cases, tolerances)
+    passed = judge.passes({p: outcomes[p] for p in range(len(cases)) if p in outcomes}, frames)
+    whole = {case.function for p, case in enumerate(cases) if p not in passed}  # functions judged in full
     full = [p for p, case in enumerate(cases) if case.function in whole]
     values = call_values(reply, frames, set(full))
     calls = {}
@@ -85,7 +90,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
                                values.get("a%d" % position), rtol=tolerances[position][0],
                                atol=tolerances[position][1], hidden=case.visibility == "hidden", label=case.label)
     verdicts = dict(zip(full, judge_calls([calls[p] for p in full])))
-    for position in quick:
+    for position in passed:
         if position not in verdicts:
             verdicts[position] = Verdict(PASSED, True, MSG_PASSED.format(name=cases[position].function))
     results = []

@@ -3,13 +3,17 @@
 Most calls of most notebooks return what the reference returns: the same containers, the same
 keys, plain float64 arrays of the same shapes. For such a call the ladder's structure, types,
 shapes and dtype rungs are settled by comparing the value's wire tree with the expected value's
-(small JSON trees, compared in C), and the values rung by one vectorised comparison of its packed
-bytes with the expected numbers, for all such calls of a notebook at once. Nothing is decoded.
+(small JSON trees, compared in C), and the values rung by comparing its packed bytes with the
+expected numbers, in one vectorised pass for all such calls of a notebook. Nothing is decoded.
 
-Only passes are decided here. A call that does not match the layout, whose numbers are not all
+Only passes are decided here. A call that does not match a layout, whose numbers are not all
 within tolerance, or that changed its inputs goes the full way (decoding, then the ladder of
 :mod:`graders.portable.checks`), which alone writes failure messages. So the two ways cannot
 disagree on a verdict; the quick one only saves time.
+
+A dict may be built in any key order. The first value seen in a new order is matched item by
+item; its *form* (tree and array order) is then remembered, so later values built the same way
+match at once. What is remembered only decides how fast a value is matched, never whether.
 """
 
 from __future__ import annotations
@@ -20,41 +24,30 @@ from graders.frames import Frames
 from graders.portable import wire
 
 _FLOAT64 = np.dtype(np.float64)
-_MAX_SHIFTS = 64  #: trees remembered per case, one per number its first array can have in a frame
+_MAX_FORMS = 8  #: forms remembered per case
+_MAX_SHIFTS = 64  #: trees remembered per form, one per number its first array can have in a frame
+_MAX_PLANS = 64  #: comparisons remembered, one per set of quick candidates and their forms
 _ARRAY = ("array",)  #: stands for an array in a skeleton (JSON never holds a tuple: no value poses as it)
 
 
-class ExpectedLayout:
-    """The wire form of one case's expected value (dicts with their keys sorted).
+class _Form:
+    """One arrangement of a value: its wire tree (arrays numbered from 0), its array entries
+    ``[dtype, shape, offset from the first array, nbytes]`` in frame order, and the expected
+    numbers in that same order."""
 
-    ``tree``: the wire tree, arrays numbered from 0; ``entries``: their ``[dtype, shape, offset,
-    nbytes]``, offsets counted from the first array; ``flat``: all their numbers, in order.
-    ``skeleton``: the tree with each array replaced by a marker and dict items sorted by key, so
-    that a dict built in another order still matches.
-    """
+    __slots__ = ("tree", "entries", "nbytes", "expected", "kept", "_shifted", "_thresholds")
 
-    __slots__ = ("tree", "entries", "nbytes", "flat", "skeleton", "_shifted")
-
-    def __init__(self, expected) -> None:
-        packer = wire._Packer(wire.MAX_FRAME_BYTES)
-        self.tree = packer.node(_sorted_dicts(expected))
-        self.entries = packer.arrays
-        self.nbytes = packer.offset
-        self.flat = np.frombuffer(b"".join(packer.chunks), dtype=_FLOAT64).copy()
-        self.skeleton = _skeleton(self.tree, [])
-        self._shifted: dict[int, object] = {0: self.tree}
-
-    @classmethod
-    def of(cls, expected) -> ExpectedLayout | None:
-        """The layout of ``expected``, or None when the quick way cannot judge it (a leaf that is
-        not a float64 array, or no array at all)."""
-        layout = cls(expected)
-        if not layout.entries or any(entry[0] != _FLOAT64.str or len(entry) != 4 for entry in layout.entries):
-            return None
-        return layout
+    def __init__(self, tree, entries: list, expected: np.ndarray, kept: bool = True):
+        self.kept = kept  #: remembered by its layout (else used once: never part of a remembered plan)
+        self.tree = tree
+        self.entries = entries
+        self.nbytes = sum(entry[3] for entry in entries)
+        self.expected = expected
+        self._shifted: dict[int, object] = {0: tree}
+        self._thresholds: dict[tuple[float, float], np.ndarray] = {}
 
     def tree_from(self, first: int):
-        """The expected tree as it reads when its arrays are numbered from ``first`` in a frame."""
+        """The tree as it reads when its arrays are numbered from ``first`` in a frame."""
         tree = self._shifted.get(first)
         if tree is None:
             tree = _renumber(self.tree, first)
@@ -62,35 +55,155 @@ class ExpectedLayout:
                 self._shifted[first] = tree
         return tree
 
-    def packed(self, tree, arrays: list, data) -> np.ndarray | None:
-        """The numbers of the value ``tree`` (a node of a frame whose header lists ``arrays`` and
-        whose bytes are ``data``) in the order of :attr:`flat`; None unless it has this layout."""
-        count = len(self.entries)
-        first = _first_array(tree)
-        if type(first) is int and first >= 0 and tree == self.tree_from(first):
-            span = arrays[first:first + count]  # built in the expected order: one block of bytes
-            start = span[0][2] if span and type(span[0]) is list and len(span[0]) == 4 else None
-            if type(start) is int and start >= 0 and start + self.nbytes <= len(data) and span == [
-                    [dtype, shape, start + offset, nbytes] for dtype, shape, offset, nbytes in self.entries]:
-                return np.frombuffer(data, dtype=_FLOAT64, count=self.flat.size, offset=start)
-        order: list[int] = []
-        if _skeleton(tree, order) != self.skeleton or len(order) != count:
+    def threshold(self, rtol: float, atol: float) -> np.ndarray:
+        """How far each number may be from the expected one (the values rung's test)."""
+        found = self._thresholds.get((rtol, atol))
+        if found is None:
+            found = self._thresholds[rtol, atol] = atol + rtol * np.abs(self.expected)
+        return found
+
+
+class ExpectedLayout:
+    """The wire form of one case's expected value, and the forms learned from the values met.
+
+    ``skeleton``: the tree with each array replaced by a marker and dict items sorted by key; a
+    value in another key order has the same skeleton.
+    """
+
+    __slots__ = ("entries", "sizes", "flat", "skeleton", "forms")
+
+    def __init__(self, expected) -> None:
+        packer = wire._Packer(wire.MAX_FRAME_BYTES)
+        tree = packer.node(_sorted_dicts(expected))
+        self.entries = packer.arrays  # in skeleton order
+        self.sizes = [entry[3] // _FLOAT64.itemsize for entry in self.entries]
+        self.flat = np.frombuffer(b"".join(packer.chunks), dtype=_FLOAT64).copy()
+        self.skeleton = _skeleton(tree, [])
+        self.forms = [_Form(tree, self.entries, self.flat)]
+
+    @classmethod
+    def of(cls, expected) -> ExpectedLayout | None:
+        """The layout of ``expected``, or None when the quick way cannot judge it (a leaf that is
+        not a float64 array, an empty array, or no array at all)."""
+        layout = cls(expected)
+        if not layout.entries or any(entry[0] != _FLOAT64.str or len(entry) != 4 or entry[3] == 0
+                                     for entry in layout.entries):
             return None
-        parts = []
-        for index, (dtype, shape, _, nbytes) in zip(order, self.entries):
-            entry = arrays[index] if type(index) is int and 0 <= index < len(arrays) else None
-            if type(entry) is not list or len(entry) != 4 or entry[0] != dtype or entry[1] != shape:
+        return layout
+
+    def match(self, tree, arrays: list, data) -> tuple[_Form, int] | None:
+        """``(form, start)`` when the value ``tree`` (in a frame whose header lists ``arrays`` and
+        whose bytes are ``data``) has this layout: its numbers are then the float64s at ``start``
+        of ``data``, in the order of ``form.expected``. None otherwise."""
+        first = _first_array(tree)
+        if type(first) is not int or first < 0:
+            return None
+        span = arrays[first:first + len(self.entries)]
+        start = span[0][2] if span and type(span[0]) is list and len(span[0]) == 4 else None
+        if type(start) is not int or start < 0:
+            return None
+        for form in self.forms:
+            if tree == form.tree_from(first):
+                if start + form.nbytes <= len(data) and span == [
+                        [dtype, shape, start + offset, nbytes] for dtype, shape, offset, nbytes in form.entries]:
+                    return form, start
                 return None
-            offset = entry[2]
-            if entry[3] != nbytes or type(offset) is not int or offset < 0 or offset + nbytes > len(data):
+        form = self._learn(tree, first, span, start)
+        if form is None or start + form.nbytes > len(data):
+            return None
+        return form, start
+
+    def _learn(self, tree, first: int, span: list, start: int) -> _Form | None:
+        """The form of a value whose skeleton matches but whose tree is new (a dict built in
+        another key order), remembered for the next values; None if it does not match."""
+        order: list[int] = []
+        if _skeleton(tree, order) != self.skeleton or sorted(order) != list(range(first, first + len(order))):
+            return None
+        if len(order) != len(self.entries) or len(span) != len(order):
+            return None
+        rank = {index - first: position for position, index in enumerate(order)}  # frame order -> skeleton order
+        entries, parts, offset = [], [], 0
+        element_starts = np.concatenate(([0], np.cumsum(self.sizes)))
+        for index, got in enumerate(span):
+            position = rank[index]
+            dtype, shape, _, nbytes = self.entries[position]
+            if got != [dtype, shape, start + offset, nbytes]:
                 return None
-            parts.append(np.frombuffer(data, dtype=_FLOAT64, count=nbytes // 8, offset=offset))
-        return np.concatenate(parts)
+            entries.append([dtype, shape, offset, nbytes])
+            parts.append(self.flat[element_starts[position]:element_starts[position + 1]])
+            offset += nbytes
+        form = _Form(_renumber(tree, -first), entries, np.concatenate(parts), kept=len(self.forms) < _MAX_FORMS)
+        if form.kept:
+            self.forms.append(form)
+        return form
 
 
-def expected_layouts(cases) -> list[ExpectedLayout | None]:
-    """One layout per case (None where only the full ladder can judge)."""
-    return [ExpectedLayout.of(case.expected) for case in cases]
+class QuickJudge:
+    """Decides which calls of a reply pass the quick way, for one list of cases."""
+
+    def __init__(self, cases, tolerances: list[tuple[float, float]]):
+        self.layouts = [ExpectedLayout.of(case.expected) for case in cases]
+        self.tolerances = tolerances
+        self._plans: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def passes(self, entries: dict[int, dict], frames: Frames) -> set[int]:
+        """The case positions whose calls pass the quick way (``entries``: the worker's report of
+        each call, by case position)."""
+        candidates = []  # (position, form, frame bytes, start)
+        for position, entry in entries.items():
+            layout = self.layouts[position] if 0 <= position < len(self.layouts) else None
+            if layout is None or entry.get("status") != "ok" or "frame" not in entry:
+                continue
+            try:
+                header, data = frames.get(entry["frame"])
+                slot = entry.get("slot", position)
+                values, arrays = header.get("values"), header.get("arrays")
+                if type(values) is not dict or type(arrays) is not list or ("a%d" % slot) in values:
+                    continue  # no values, or the call changed its inputs: the full ladder says how
+                found = layout.match(values.get("v%d" % slot), arrays, data)
+            except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+                continue  # malformed: the full way turns it into the right verdict
+            if found is not None:
+                candidates.append((position, found[0], data, found[1]))
+        if not candidates:
+            return set()
+        expected, threshold, ends = self._plan(candidates)
+        with np.errstate(invalid="ignore", over="ignore"):
+            bad = ~(np.abs(_numbers(candidates) - expected) <= threshold)  # NaN and inf compare False
+        if not bad.any():
+            return {candidate[0] for candidate in candidates}
+        bad_before = np.concatenate(([0], np.cumsum(bad)))[ends]
+        counts = np.diff(bad_before, prepend=0)
+        return {candidate[0] for candidate, count in zip(candidates, counts.tolist()) if count == 0}
+
+    def _plan(self, candidates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The expected numbers, thresholds and each candidate's end, all candidates end to end."""
+        key = tuple((candidate[0], id(candidate[1])) for candidate in candidates)
+        plan = self._plans.get(key)
+        if plan is None:
+            forms = [candidate[1] for candidate in candidates]
+            expected = np.concatenate([form.expected for form in forms])
+            threshold = np.concatenate([form.threshold(*self.tolerances[candidate[0]])
+                                        for candidate, form in zip(candidates, forms)])
+            ends = np.cumsum([form.expected.size for form in forms])
+            plan = (expected, threshold, ends)
+            if len(self._plans) < _MAX_PLANS and all(form.kept for form in forms):
+                self._plans[key] = plan
+        return plan
+
+
+def _numbers(candidates) -> np.ndarray:
+    """The candidates' numbers end to end: one view per run of values packed back to back."""
+    runs, run_data, run_start, run_end = [], None, 0, 0
+    for _, form, data, start in candidates:
+        if data is run_data and start == run_end:
+            run_end += form.nbytes
+            continue
+        if run_data is not None:
+            runs.append(np.frombuffer(run_data, dtype=_FLOAT64, count=(run_end - run_start) // 8, offset=run_start))
+        run_data, run_start, run_end = data, start, start + form.nbytes
+    runs.append(np.frombuffer(run_data, dtype=_FLOAT64, count=(run_end - run_start) // 8, offset=run_start))
+    return runs[0] if len(runs) == 1 else np.concatenate(runs)
 
 
 def _sorted_dicts(value):
@@ -162,42 +275,3 @@ def _skeleton(node, order, depth=0):
         else:
             shaped[key] = item
     return shaped
-
-
-def quick_passes(entries: dict[int, dict], frames: Frames, layouts: list[ExpectedLayout | None],
-                 tolerances: list[tuple[float, float]]) -> set[int]:
-    """The case positions whose calls pass by the quick way.
-
-    ``entries``: the worker's report of each call, by case position; ``tolerances``: ``(rtol,
-    atol)`` per case position.
-    """
-    candidates = []  # (position, numbers got, layout)
-    for position, entry in entries.items():
-        layout = layouts[position] if 0 <= position < len(layouts) else None
-        if layout is None or entry.get("status") != "ok" or "frame" not in entry:
-            continue
-        try:
-            header, data = frames.get(entry["frame"])
-            slot = entry.get("slot", position)
-            values, arrays = header.get("values"), header.get("arrays")
-            if type(values) is not dict or type(arrays) is not list or ("a%d" % slot) in values:
-                continue  # no values, or the call changed its inputs: the full ladder says how
-            got = layout.packed(values.get("v%d" % slot), arrays, data)
-        except (ValueError, TypeError, KeyError, IndexError, RecursionError):
-            continue  # malformed: the full way turns it into the right verdict
-        if got is not None:
-            candidates.append((position, got, layout))
-    if not candidates:
-        return set()
-    got = np.concatenate([c[1] for c in candidates])
-    expected = np.concatenate([c[2].flat for c in candidates])
-    sizes = [c[2].flat.size for c in candidates]
-    rtol = np.repeat([tolerances[c[0]][0] for c in candidates], sizes)
-    atol = np.repeat([tolerances[c[0]][1] for c in candidates], sizes)
-    with np.errstate(invalid="ignore", over="ignore"):
-        # the values rung's own test (NaN and inf compare False)
-        bad = ~(np.abs(got - expected) <= atol + rtol * np.abs(expected))
-    bad_before = np.concatenate(([0], np.cumsum(bad)))
-    ends = np.cumsum(sizes)
-    bad_counts = bad_before[ends] - bad_before[ends - np.array(sizes)]
-    return {c[0] for c, count in zip(candidates, bad_counts.tolist()) if count == 0}

@@ -9,12 +9,14 @@ from graders.cases import load_case_set
 from graders.frames import Frames
 from graders.grade import Grader
 from graders.portable import wire
-from graders.shortcut import ExpectedLayout, expected_layouts, quick_passes
+from graders.scoring import case_tolerances
+from graders.shortcut import ExpectedLayout, QuickJudge
+from graders.spec import load_spec
 from tests.fixtures.build import fixtures
 
 CASES = load_case_set()
 FIXTURES = fixtures()
-LAYOUTS = expected_layouts(CASES)
+TOLERANCES = case_tolerances(load_spec(), CASES)
 
 
 def without_timings(result):
@@ -26,12 +28,13 @@ def without_timings(result):
 @pytest.fixture(scope="module")
 def graders():
     with Grader() as quick, Grader() as full:
-        full._layouts = [None] * len(full.cases)  # no layout: every call goes the full way
+        full._quick = QuickJudge(full.cases, TOLERANCES)
+        full._quick.layouts = [None] * len(full.cases)  # no layout: every call goes the full way
         yield quick, full
 
 
 def test_every_case_has_a_layout():
-    assert all(layout is not None for layout in LAYOUTS)
+    assert all(layout is not None for layout in QuickJudge(CASES, TOLERANCES).layouts)
 
 
 @pytest.mark.parametrize("entry", VARIANTS, ids=lambda entry: entry.id)
@@ -52,10 +55,9 @@ def test_each_fixture_gets_the_same_result_either_way(graders, name):
 
 POSITION = next(i for i, case in enumerate(CASES) if case.function == "initialize_parameters_deep")
 EXPECTED = CASES[POSITION].expected
-TOLERANCES = [(1e-5, 1e-8)] * len(CASES)
 
 
-def passes(value, extra=None, tamper=None):
+def passes(value, extra=None, tamper=None, judge=None):
     """Does ``value``, sent as the only call of a frame, pass the quick way?"""
     values = {"v%d" % POSITION: value}
     values.update(extra or {})
@@ -65,17 +67,34 @@ def passes(value, extra=None, tamper=None):
         tamper(header)
         frame = wire.encode_frame(header, payload=bytes(blob))
     entry = {"id": POSITION, "status": "ok", "frame": [0, len(frame)], "slot": POSITION}
-    return POSITION in quick_passes({POSITION: entry}, Frames(frame), LAYOUTS, TOLERANCES)
+    return POSITION in (judge or QuickJudge(CASES, TOLERANCES)).passes({POSITION: entry}, Frames(frame))
 
 
 def test_the_expected_value_passes_in_any_key_order():
-    assert passes(dict(EXPECTED))
-    assert passes(dict(reversed(list(EXPECTED.items()))))
+    judge = QuickJudge(CASES, TOLERANCES)
+    reordered = dict(reversed(list(EXPECTED.items())))
+    assert passes(dict(EXPECTED), judge=judge)
+    assert passes(reordered, judge=judge) and len(judge.layouts[POSITION].forms) == 2  # learned
+    assert passes(reordered, judge=judge) and len(judge.layouts[POSITION].forms) == 2  # and reused
+    wrong = {key: value + 1 for key, value in reordered.items()}
+    assert not passes(wrong, judge=judge)  # a learned form still compares every number
+
+
+def test_forms_beyond_the_cap_are_used_once_and_never_remembered():
+    import itertools
+
+    judge = QuickJudge(CASES, TOLERANCES)
+    for order in itertools.islice(itertools.permutations(EXPECTED), 12):
+        assert passes({key: EXPECTED[key] for key in order}, judge=judge)
+        assert not passes({key: EXPECTED[key] * 2 for key in order}, judge=judge)
+    assert len(judge.layouts[POSITION].forms) == 8
 
 
 def test_values_just_inside_the_tolerance_pass_and_outside_do_not():
-    nudged = {key: value * (1 + 5e-6) for key, value in EXPECTED.items()}
+    rtol = TOLERANCES[POSITION][0]
+    nudged = {key: value * (1 + rtol / 2) for key, value in EXPECTED.items()}
     assert passes(nudged)
+    assert not passes({key: value * (1 + rtol * 2) + 1e-6 for key, value in EXPECTED.items()})
     pushed = {key: value + 1e-3 for key, value in EXPECTED.items()}
     assert not passes(pushed)
 
@@ -120,15 +139,16 @@ def test_a_case_without_arrays_has_no_layout():
 
 
 def test_the_reference_solution_passes_every_case_the_quick_way(graders, monkeypatch):
-    import graders.scoring as scoring
+    import graders.grade
 
     seen = []
 
-    def spy(*args):
-        seen.append(quick_passes(*args))
-        return seen[-1]
+    class Spy(QuickJudge):
+        def passes(self, *args):
+            seen.append(super().passes(*args))
+            return seen[-1]
 
-    monkeypatch.setattr(scoring, "quick_passes", spy)
-    quick, _ = graders
-    result = quick.grade_bytes(FIXTURES["passes_reference_solution.ipynb"], "x.ipynb")
+    monkeypatch.setattr(graders.grade, "QuickJudge", Spy)
+    with Grader() as quick:
+        result = quick.grade_bytes(FIXTURES["passes_reference_solution.ipynb"], "x.ipynb")
     assert result.score == result.max_score and seen == [set(range(len(CASES)))]

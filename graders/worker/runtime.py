@@ -201,7 +201,7 @@ def become_user(uid):
         os.setuid(uid)
 
 
-def run_child(event_fd, cells, calls, call_args, start_cell, start_call, report_cells, limits):
+def run_child(event_fd, cells, calls, plans, start_cell, start_call, report_cells, limits):
     """Run a submission from ``start_cell``/``start_call`` on; never returns (``os._exit``).
 
     Cells before ``start_cell`` that are re-run after a restart are executed silently.
@@ -237,7 +237,7 @@ def run_child(event_fd, cells, calls, call_args, start_cell, start_call, report_
             emit.send({"type": "call", "position": position, "status": "not_run",
                        "detail": SKIPPED_DETAIL % strikes[name]})
             continue
-        header, values = _run_call(position, call, call_args[position], namespace, seconds, output)
+        header, values = _run_call(position, call, plans[position], namespace, seconds, output)
         if header["status"] == "timeout":
             strikes[name] = strikes.get(name, 0) + 1
         emit.send(header, values)
@@ -274,9 +274,9 @@ def _run_cell(index, source, namespace, seconds, output):
     return event
 
 
-def _run_call(position, call, args, namespace, seconds, output):
-    """Call the student's function on a fresh copy of ``args``; the arguments after the call are
-    sent back only when the call changed them."""
+def _run_call(position, call, plan, namespace, seconds, output):
+    """Call the student's function on fresh copies of its case's inputs (see :class:`CopyPlan`);
+    the arguments after the call are sent back only when the call changed them."""
     name = call["function"]
     header = {"type": "call", "position": position, "status": "ok"}
     function = namespace.get(name)
@@ -286,7 +286,7 @@ def _run_call(position, call, args, namespace, seconds, output):
     if not callable(function):
         header.update(status="not_callable", detail=type(function).__name__)
         return header, None
-    fresh = _fresh_copy(args)
+    fresh, copies = plan.fresh()
     started = time.perf_counter()
     try:
         if call.get("seed") is not None:
@@ -301,43 +301,76 @@ def _run_call(position, call, args, namespace, seconds, output):
     finally:
         output.take()
     header["seconds"] = round(time.perf_counter() - started, 5)
-    if _same(args, fresh):
+    if plan.unchanged(fresh, copies):
         return header, {"value": value}
     return header, {"value": value, "args_after": fresh}
 
 
 _ndarray = np.ndarray
+_tobytes = np.ndarray.tobytes
 
 
-def _fresh_copy(value):
-    """A deep copy of case inputs (arrays, lists, tuples, dicts and plain scalars)."""
-    kind = type(value)
-    if kind is _ndarray:
-        return value.copy()
-    if kind is list:
-        return [_fresh_copy(item) for item in value]
-    if kind is tuple:
-        return tuple(_fresh_copy(item) for item in value)
-    if kind is dict:
-        return {key: _fresh_copy(item) for key, item in value.items()}
-    return value
+class CopyPlan:
+    """How to hand one case's inputs to student code: fresh copies of its arrays in the original
+    containers, and how to tell afterwards whether the call changed any of them.
 
-
-def _same(original, after):
-    """Whether ``after`` (what the student's function was given) still equals ``original``.
-
-    ``original`` is the worker's untouched copy, so this compares trusted-shaped data; anything the
-    function replaced with another type counts as changed.
+    Made once per case in the worker, before any fork: the containers are rebuilt by a function
+    generated from the case's (trusted) structure, so each call costs one copy per array and no
+    walk. :meth:`unchanged` is conservative: an array replaced by an equal one counts as a change,
+    and then the arguments go back to the grader, which compares them by value.
     """
-    kind = type(original)
-    if type(after) is not kind:
-        return False
-    if kind is _ndarray:
-        return (original.shape == after.shape and original.dtype == after.dtype
-                and _ndarray.tobytes(original) == _ndarray.tobytes(after))
-    if kind is list or kind is tuple:
-        return len(original) == len(after) and all(_same(a, b) for a, b in zip(original, after))
-    if kind is dict:
-        return (dict.keys(original) == dict.keys(after)
-                and all(_same(original[key], dict.__getitem__(after, key)) for key in original))
-    return original == after
+
+    __slots__ = ("originals", "_build", "_intact")
+
+    def __init__(self, args):
+        self.originals = []
+        constants = []
+
+        def walk(value, path):
+            """The expression that rebuilds ``value`` from the copies ``c``, and the tests that
+            it is still whole where it sits (``path``)."""
+            kind = type(value)
+            if kind is _ndarray:
+                self.originals.append(value)
+                index = len(self.originals) - 1
+                return "c[%d]" % index, ["%s is c[%d]" % (path, index)]
+            if kind in (list, tuple) or (kind is dict and all(type(key) is str for key in value)):
+                tests = ["type(%s) is %s" % (path, kind.__name__), "len(%s) == %d" % (path, len(value))]
+                parts = []
+                if kind is dict:
+                    for key, item in value.items():
+                        expression, inner = walk(item, "%s[%r]" % (path, key))
+                        parts.append("%r: %s" % (key, expression))
+                        tests += ["%r in %s" % (key, path)] + inner
+                    return "{%s}" % ", ".join(parts), tests
+                for index, item in enumerate(value):
+                    expression, inner = walk(item, "%s[%d]" % (path, index))
+                    parts.append(expression)
+                    tests += inner
+                if kind is list:
+                    return "[%s]" % ", ".join(parts), tests
+                return "(%s)" % "".join(part + ", " for part in parts), tests
+            constants.append(value)
+            return "k[%d]" % (len(constants) - 1), ["%s is k[%d]" % (path, len(constants) - 1)]
+
+        expression, tests = walk(list(args), "v")
+        source = "def build(c):\n    return %s\n\ndef intact(v, c):\n    return %s\n" % (
+            expression, " and ".join(tests))
+        namespace = {"k": constants, "type": type, "len": len, "list": list, "tuple": tuple, "dict": dict}
+        exec(compile(source, "<copy plan>", "exec"), namespace)  # noqa: S102 - made from the case's structure
+        self._build, self._intact = namespace["build"], namespace["intact"]
+
+    def fresh(self):
+        """``(arguments, copies)``: the arguments to call with, and the copies of the arrays in them."""
+        copies = [original.copy() for original in self.originals]
+        return self._build(copies), copies
+
+    def unchanged(self, args, copies):
+        """Did the call leave ``args`` (from :meth:`fresh`) exactly as they were given?"""
+        if not self._intact(args, copies):
+            return False
+        for original, copy in zip(self.originals, copies):
+            if (copy.shape != original.shape or copy.dtype != original.dtype
+                    or _tobytes(copy) != _tobytes(original)):
+                return False
+        return True

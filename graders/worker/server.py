@@ -46,7 +46,7 @@ from .isolation import (
     quietly,
     reap_everything,
 )
-from .runtime import FUNCTION_STRIKES, SKIPPED_DETAIL, apply_limits, become_user, run_child
+from .runtime import FUNCTION_STRIKES, SKIPPED_DETAIL, CopyPlan, apply_limits, become_user, run_child
 
 MAX_RESTARTS = 24
 GRACE_SECONDS = 1.0
@@ -64,7 +64,7 @@ class Worker:
         self.stdin = stdin
         self.stdout = stdout
         self.calls = []
-        self.call_args = []
+        self.plans = []  #: one CopyPlan per case
         self.limits = {}
         self.scratch = list(scratch)  #: folders emptied after every child; the first holds the workdir
         self.child_user = child_user
@@ -80,7 +80,7 @@ class Worker:
             if op == "setup":
                 self.calls = header["calls"]
                 self.limits = header.get("limits", {})
-                self.call_args = wire.decode_values(header, blob)["args"]
+                self.plans = [CopyPlan(args) for args in wire.decode_values(header, blob)["args"]]
                 # objects that exist now are never collected: the children's garbage collector
                 # then leaves their pages alone instead of copying them
                 gc.collect()
@@ -110,7 +110,7 @@ class Worker:
         cells = request.get("cells", [])
         positions = request.get("calls")
         calls = self.calls if positions is None else [self.calls[p] for p in positions]
-        args = self.call_args if positions is None else [self.call_args[p] for p in positions]
+        plans = self.plans if positions is None else [self.plans[p] for p in positions]
         ids = list(range(len(self.calls))) if positions is None else list(positions)
         reply = {"job": request.get("job"), "cells": [], "calls": [], "restarts": 0, "notes": []}
         blobs, offset, last_blob, last_frame = [], 0, None, None
@@ -127,7 +127,7 @@ class Worker:
         while True:
             child_limits = dict(limits, skip_cells=sorted(skip_cells), skip_calls=sorted(skip_calls),
                                 strikes=dict(strikes), report_each_step=each_step)
-            outcome = self._run_child(cells, calls, args, next_cell, next_call, child_limits, deadline)
+            outcome = self._run_child(cells, calls, plans, next_cell, next_call, child_limits, deadline)
             for header, blob in outcome["events"]:
                 # steps are reported strictly in order: cells first, then calls; a frame for any
                 # other step was forged by student code and is dropped
@@ -200,7 +200,7 @@ class Worker:
         blob = b"".join(blobs)
         return wire._HEAD.pack(len(text), len(blob)) + text + blob
 
-    def _run_child(self, cells, calls, args, start_cell, start_call, limits, deadline):
+    def _run_child(self, cells, calls, plans, start_cell, start_call, limits, deadline):
         read_fd, write_fd = os.pipe()
         workdir = os.path.join(self.scratch[0], "submission")
         os.makedirs(workdir, exist_ok=True)
@@ -215,7 +215,7 @@ class Worker:
                 if self.child_user is not None:
                     become_user(self.child_user)
                 apply_limits(limits)
-                run_child(write_fd, cells, calls, args, start_cell, start_call, True, limits)
+                run_child(write_fd, cells, calls, plans, start_cell, start_call, True, limits)
             finally:
                 os._exit(_RUNTIME_FAILED)
         os.close(write_fd)
