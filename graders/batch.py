@@ -182,11 +182,22 @@ def _relax_garbage_collector() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
-def _pool_initializer() -> None:
-    """Pool processes ignore Ctrl-C (the parent handles it) and die with the parent (Linux)."""
+def _pool_initializer(settings: dict | None = None) -> None:
+    """Pool processes ignore Ctrl-C (the parent handles it) and die with the parent (Linux). With
+    ``settings``, the process starts its warm grader's worker at once, while the batch still reads
+    the submissions; a failure to start is reported by the first notebook it grades."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _relax_garbage_collector()
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if settings is not None:
+        try:
+            _warm_grader(settings).start()
+        except Exception:  # noqa: BLE001 - the first grading tries again and says why
+            close_warm_graders()
+
+
+def _started() -> bool:
+    return True
 
 
 # -- results made here rather than by a grader ---------------------------------------------------
@@ -215,9 +226,10 @@ class _Job:
 class _Executors:
     """A local process pool (recreated if a process dies) or a Dask client's executor."""
 
-    def __init__(self, workers: int, scheduler: str | None):
+    def __init__(self, workers: int, scheduler: str | None, settings: dict | None = None):
         self.workers = workers
         self.scheduler = scheduler
+        self.settings = settings  #: what pool processes start their grader with
         self.client = None
         self.executor: cf.Executor | None = None
         if scheduler:
@@ -246,8 +258,13 @@ class _Executors:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             self.executor = cf.ProcessPoolExecutor(self.workers, mp_context=context,
-                                                   initializer=_pool_initializer)
+                                                   initializer=_pool_initializer, initargs=(self.settings,))
         return self.executor
+
+    def start(self) -> None:
+        """Start the local pool's processes (and so their workers) now rather than at the first task."""
+        if self.client is None:
+            self.submit(_started)
 
     def submit(self, function: Callable, *args) -> cf.Future:
         """Run ``function(*args)`` on the current executor (starting one if needed)."""
@@ -342,12 +359,21 @@ def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path |
         found = discover(files)
         if not found.submissions:
             raise UserError(MSG_NOTHING_FOUND.format(path=source))
-        people = load_roster(roster) if roster else None
-        if people:
-            book.upsert_students(people)
-        jobs = _plan(files, found, book, context, regrade, limits.max_notebook_bytes)
+        warm = settings if grade_function is grade_submission else None  # a worker of the kit's own
+        executors: _Executors | None = _Executors(workers or default_workers(), scheduler, warm)
+        try:
+            executors.start()  # the workers start while the submissions are read
+            people = load_roster(roster) if roster else None
+            if people:
+                book.upsert_students(people)
+            jobs = _plan(files, found, book, context, regrade, limits.max_notebook_bytes)
+        except BaseException:
+            executors.close(wait=False)
+            raise
+        if not jobs:
+            executors.close()
+            executors = None
         progress = Progress(len(jobs), progress_stream, show_progress)
-        executors = _Executors(workers or default_workers(), scheduler) if jobs else None
         where = executors.description if executors else "nothing to grade"
         run_id = book.start_run(context, str(source), where, settings)
         finished = False
