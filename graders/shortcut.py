@@ -75,7 +75,7 @@ class ExpectedLayout:
     def __init__(self, expected) -> None:
         packer = wire._Packer(wire.MAX_FRAME_BYTES)
         tree = packer.node(_sorted_dicts(expected))
-        self.entries = packer.arrays  # in skeleton order
+        self.entries = [[entry[0], list(entry[1]), *entry[2:]] for entry in packer.arrays]  # as JSON reads them
         self.sizes = [entry[3] // _FLOAT64.itemsize for entry in self.entries]
         self.flat = np.frombuffer(b"".join(packer.chunks), dtype=_FLOAT64).copy()
         self.skeleton = _skeleton(tree, [])

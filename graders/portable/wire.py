@@ -48,6 +48,12 @@ _len = len
 _isinstance = isinstance
 
 
+# the usual dtypes, and how the wire names them; any other is checked as met
+_TAGS = {np.dtype(name): np.dtype(name).str for name in (
+    "float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16", "uint8",
+    "bool", "complex128", "complex64")}
+
+
 class _Packer:
     def __init__(self, max_bytes):
         self.arrays = []
@@ -59,19 +65,23 @@ class _Packer:
         cls = _type(value)
         base = value if cls is _ndarray else _ndarray_view(value, _ndarray)
         dtype = base.dtype
-        if dtype.kind not in ALLOWED_KINDS or dtype.fields is not None:
-            return {"o": "numpy array of dtype %s" % str(dtype)[:40], "why": "dtype"}
+        tag = _TAGS.get(dtype)
+        if tag is None:
+            if dtype.kind not in ALLOWED_KINDS or dtype.fields is not None:
+                return {"o": "numpy array of dtype %s" % str(dtype)[:40], "why": "dtype"}
+            tag = dtype.str
         if base.size > MAX_ARRAY_ELEMENTS:
             return {"o": "numpy array with %d elements" % base.size, "why": "too large"}
         data = _ndarray_tobytes(base, "C")
-        if self.offset + _len(data) > self.max_bytes:
+        size = _len(data)
+        if self.offset + size > self.max_bytes:
             return {"o": "numpy array", "why": "output too large"}
-        entry = [dtype.str, list(base.shape), self.offset, _len(data)]
+        entry = [tag, base.shape, self.offset, size]  # the shape tuple is written as a JSON list
         if cls is not _ndarray:
             entry.append("%s.%s" % (cls.__module__, cls.__qualname__))
         self.arrays.append(entry)
         self.chunks.append(data)
-        self.offset += _len(data)
+        self.offset += size
         return {"nd": _len(self.arrays) - 1}
 
     def node(self, value, depth=0):
