@@ -360,18 +360,19 @@ def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path |
         if not found.submissions:
             raise UserError(MSG_NOTHING_FOUND.format(path=source))
         warm = settings if grade_function is grade_submission else None  # a worker of the kit's own
-        executors: _Executors | None = _Executors(workers or default_workers(), scheduler, warm)
+        pool = _Executors(workers or default_workers(), scheduler, warm)
         try:
-            executors.start()  # the workers start while the submissions are read
+            pool.start()  # the workers start while the submissions are read
             people = load_roster(roster) if roster else None
             if people:
                 book.upsert_students(people)
             jobs = _plan(files, found, book, context, regrade, limits.max_notebook_bytes)
         except BaseException:
-            executors.close(wait=False)
+            pool.close(wait=False)
             raise
+        executors: _Executors | None = pool
         if not jobs:
-            executors.close()
+            pool.close()
             executors = None
         progress = Progress(len(jobs), progress_stream, show_progress)
         where = executors.description if executors else "nothing to grade"

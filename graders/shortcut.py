@@ -108,10 +108,10 @@ class ExpectedLayout:
                         [dtype, shape, start + offset, nbytes] for dtype, shape, offset, nbytes in form.entries]:
                     return form, start
                 return None
-        form = self._learn(tree, first, span, start)
-        if form is None or start + form.nbytes > len(data):
+        learned = self._learn(tree, first, span, start)
+        if learned is None or start + learned.nbytes > len(data):
             return None
-        return form, start
+        return learned, start
 
     def _learn(self, tree, first: int, span: list, start: int) -> _Form | None:
         """The form of a value whose skeleton matches but whose tree is new (a dict built in
@@ -194,13 +194,14 @@ class QuickJudge:
 
 def _numbers(candidates) -> np.ndarray:
     """The candidates' numbers end to end: one view per run of values packed back to back."""
-    runs, run_data, run_start, run_end = [], None, 0, 0
-    for _, form, data, start in candidates:
+    runs: list[np.ndarray] = []
+    _, form, run_data, run_start = candidates[0]
+    run_end = run_start + form.nbytes
+    for _, form, data, start in candidates[1:]:
         if data is run_data and start == run_end:
             run_end += form.nbytes
             continue
-        if run_data is not None:
-            runs.append(np.frombuffer(run_data, dtype=_FLOAT64, count=(run_end - run_start) // 8, offset=run_start))
+        runs.append(np.frombuffer(run_data, dtype=_FLOAT64, count=(run_end - run_start) // 8, offset=run_start))
         run_data, run_start, run_end = data, start, start + form.nbytes
     runs.append(np.frombuffer(run_data, dtype=_FLOAT64, count=(run_end - run_start) // 8, offset=run_start))
     return runs[0] if len(runs) == 1 else np.concatenate(runs)
