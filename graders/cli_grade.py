@@ -40,6 +40,10 @@ def add_limit_options(parser) -> None:
 
 
 def _cmd_grade(args) -> int:
+    from graders.sandbox import start_early
+
+    if Path(args.notebook).exists():
+        start_early(args.sandbox, args.disk_mb)  # the worker starts while NumPy and the cases load here
     from graders.grade import grade_notebook
     from graders.render import to_gradescope, to_text
 

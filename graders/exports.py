@@ -17,11 +17,16 @@ from pathlib import Path
 
 from graders.errors import UserError
 from graders.gradebook import Gradebook, StoredSubmission
-from graders.render import to_gradescope
 from graders.result import GradeResult
 from graders.spec import AssignmentSpec, load_spec
 
 FORMATS = ("canvas", "moodle", "csv", "json")
+
+
+def _to_gradescope(result: GradeResult) -> dict:
+    from graders.render import to_gradescope  # imported when used: the CLI reads FORMATS at start-up
+
+    return to_gradescope(result)
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS_ROW = "    Points Possible"
 MOODLE_COLUMNS = ("Full name", "Email address", "ID number")
@@ -125,7 +130,7 @@ def json_export(rows: list[Row]) -> str:
         entries.append({"student_id": row.student_id, "name": row.info.get("name", ""),
                         "email": row.info.get("email", ""), "file_name": row.stored.file_name,
                         "sha256": row.stored.sha256, "status": row.stored.status,
-                        "results": to_gradescope(row.stored.result())})
+                        "results": _to_gradescope(row.stored.result())})
     return json.dumps(entries, indent=2, sort_keys=True) + "\n"
 
 
@@ -163,7 +168,7 @@ def safe_file_stem(student_id: str) -> str:
 
 def feedback_markdown(result: GradeResult, student: str) -> str:
     """A student's feedback as Markdown: score table, then each test's output in a code block."""
-    report = to_gradescope(result)
+    report = _to_gradescope(result)
     lines = ["# Feedback for %s" % student, "", "**%s**" % report["output"], "",
              "| Part | Score | Status |", "|---|---:|---|"]
     for test in report["tests"]:
@@ -178,7 +183,7 @@ def feedback_markdown(result: GradeResult, student: str) -> str:
 
 def feedback_html(result: GradeResult, student: str) -> str:
     """The same feedback as a standalone HTML page."""
-    report = to_gradescope(result)
+    report = _to_gradescope(result)
     esc = html.escape
     rows = "".join(
         "<tr class=\"%s\"><td><code>%s</code></td><td>%s / %s</td><td>%s</td></tr>" % (

@@ -27,6 +27,8 @@ between machines for a default; rlimits plus a capped tmpfs bound every resource
 
 from __future__ import annotations
 
+import atexit
+import importlib.util
 import itertools
 import os
 import select
@@ -38,8 +40,8 @@ import sysconfig
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from graders.worker.identity import worker_uid
 from graders.worker.isolation import kit_copies
-from graders.worker.runtime import worker_uid
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 DNN_UTILS = KIT_ROOT / "reference" / "dnn_utils.py"
@@ -148,7 +150,7 @@ _SERIAL = itertools.count()
 
 def new_user_namespace() -> int:
     """A new user namespace where the sandbox user is a host user id of its own (see
-    :func:`graders.worker.runtime.worker_uid`); returns an fd to it.
+    :func:`graders.worker.identity.worker_uid`); returns an fd to it.
 
     Only root can write such a mapping. A short-lived helper process creates the namespace; the fd
     keeps it alive after the helper ends.
@@ -199,9 +201,9 @@ def _python_roots() -> list[str]:
     roots.add(os.path.realpath(sys.base_prefix))
     roots.add(os.path.dirname(os.path.realpath(sys.executable)))
     roots.add(os.path.dirname(os.path.abspath(sys.executable)))
-    import numpy
-
-    roots.add(os.path.dirname(os.path.dirname(os.path.realpath(numpy.__file__))))
+    numpy = importlib.util.find_spec("numpy")  # found, not imported: the grader may start a worker first
+    if numpy is not None and numpy.origin:
+        roots.add(os.path.dirname(os.path.dirname(os.path.realpath(numpy.origin))))
     if "/" in roots:
         raise OSError("Python is installed at the root folder: the sandbox would have to mount everything")
     return _outermost(roots)
@@ -380,3 +382,60 @@ def worker_launch(mode: str = "auto", disk_mb: int = DEFAULT_DISK_MB) -> Launch:
 
         raise UserError("the bubblewrap sandbox was required but %s" % reason)
     return process_launch(reason or "bubblewrap is not available", disk_mb)
+
+
+def first_launch(mode: str = "auto", disk_mb: int = DEFAULT_DISK_MB) -> tuple[Launch | None, bool]:
+    """The launch to try first, and whether it is known to work here.
+
+    Known: the choice of :func:`worker_launch`, once made in this process, or the plain process.
+    Otherwise a guess, without the probe: bubblewrap as it usually works (a user of its own when
+    root). Starting the worker is then the probe: if it fails, :func:`worker_launch` chooses, and
+    says why in the report. ``(None, False)``: nothing to guess, ask :func:`worker_launch`.
+    """
+    if mode == "process" or disk_mb in _CHOSEN:
+        return worker_launch(mode, disk_mb), True
+    if not sys.platform.startswith("linux") or shutil.which("bwrap") is None:
+        return None, False
+    try:
+        return bwrap_launch(disk_mb), False
+    except OSError:
+        return None, False
+
+
+def confirm_launch(launch: Launch, disk_mb: int = DEFAULT_DISK_MB) -> None:
+    """A guessed launch started a worker: use it from now on, without probing."""
+    if launch.mode == "bwrap":
+        _CHOSEN.setdefault(disk_mb, (launch, None))
+
+
+WORKER_PIPES = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.DEVNULL,
+                "start_new_session": True}
+_EARLY: dict[tuple[str, int], tuple[Launch, bool, subprocess.Popen]] = {}
+
+
+def start_early(mode: str = "auto", disk_mb: int = DEFAULT_DISK_MB) -> None:
+    """Start a worker now, before the grader has loaded NumPy and the cases: the two start-ups
+    overlap. The next :class:`graders.workerproc.WorkerProcess` with the same settings takes it
+    (:func:`take_early`); one nobody takes is stopped at exit."""
+    launch, known = first_launch(mode, disk_mb)
+    if launch is None or (mode, disk_mb) in _EARLY:
+        return
+    try:
+        proc = launch.spawn(**WORKER_PIPES)
+    except OSError:
+        return
+    if not _EARLY:
+        atexit.register(_stop_early)
+    _EARLY[mode, disk_mb] = (launch, known, proc)
+
+
+def take_early(mode: str, disk_mb: int) -> tuple[Launch, bool, subprocess.Popen] | None:
+    """The worker :func:`start_early` started with these settings, if any (taken once)."""
+    return _EARLY.pop((mode, disk_mb), None)
+
+
+def _stop_early() -> None:
+    while _EARLY:
+        _, _, proc = _EARLY.popitem()[1]
+        proc.kill()
+        proc.wait()

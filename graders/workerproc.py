@@ -13,7 +13,9 @@ import time
 from graders.cases import Case
 from graders.limits import DEFAULT_LIMITS
 from graders.portable import wire
-from graders.sandbox import Launch, worker_launch
+from graders.sandbox import WORKER_PIPES, Launch, confirm_launch, first_launch, take_early, worker_launch
+
+GUESS_SECONDS = 30  #: how long a worker started with a guessed launch may take to be ready
 
 
 class WorkerDied(Exception):
@@ -25,23 +27,43 @@ class WorkerDied(Exception):
 class WorkerProcess:
     """A warm worker with every case's inputs loaded; :meth:`run` grades one submission's cells."""
 
+    launch: Launch  #: how it was started (set once it is)
+
     def __init__(self, cases: list[Case], limits: dict, sandbox: str = "auto"):
         self.cases = cases
         self.limits = dict(DEFAULT_LIMITS, **limits)
-        self.launch: Launch = worker_launch(sandbox, disk_mb=int(self.limits["disk_mb"]))
+        self.sandbox = sandbox
         self.proc: subprocess.Popen | None = None
         self._start()
 
     def _start(self) -> None:
+        """Start the worker: the one :func:`graders.sandbox.start_early` started, else the launch
+        that works here. A guessed launch that fails is left for the one the probe chooses."""
+        disk_mb = int(self.limits["disk_mb"])
+        early = take_early(self.sandbox, disk_mb)
+        launch, known = (early[0], early[1]) if early else first_launch(self.sandbox, disk_mb)
+        if launch is not None:
+            try:
+                self._boot(launch, early[2] if early else None, timeout=60 if known else GUESS_SECONDS)
+                confirm_launch(launch, disk_mb)
+                return
+            except WorkerDied:
+                self.close()
+                if known:
+                    raise
+        self._boot(worker_launch(self.sandbox, disk_mb), None, timeout=60)
+
+    def _boot(self, launch: Launch, proc: subprocess.Popen | None, timeout: float) -> None:
+        """Send the case inputs to a worker (started now unless ``proc``) and wait until it is ready."""
+        self.launch = launch
         try:
-            self.proc = self.launch.spawn(stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=subprocess.DEVNULL, start_new_session=True)
+            self.proc = proc or launch.spawn(**WORKER_PIPES)
         except OSError as error:
             raise WorkerDied("the worker could not be started (%s)" % error) from None
         calls = [{"function": case.function, "seed": case.seed} for case in self.cases]
         header = {"op": "setup", "calls": calls, "limits": self.limits}
         self._write(wire.encode_frame(header, {"args": [case.args for case in self.cases]}))
-        reply = self._read(timeout=60)
+        reply = self._read(timeout=timeout)
         if reply[0].get("op") != "ready":
             raise WorkerDied("the worker did not start: %r" % (reply[0],))
 

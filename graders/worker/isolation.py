@@ -11,7 +11,7 @@ import stat
 import sys
 import tempfile
 
-from .runtime import become_user, worker_uid
+from .identity import become_user, worker_uid
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4

@@ -26,10 +26,10 @@ import traceback
 import numpy as np
 
 from ..portable.wire import encode_frame
+from .identity import UID_BASE
 from .magics import transform_cell
 
 MAX_STEP_OUTPUT = 8 * 1024
-UID_BASE = 0x50000000  #: user ids of student code (no account uses them): one per worker
 FUNCTION_STRIKES = 2  #: a function that hangs or crashes on this many cases is not run on the others
 SKIPPED_DETAIL = "it hung or crashed on %d earlier cases, so its remaining cases were skipped"
 
@@ -182,23 +182,6 @@ def count_tasks(uid):
                 threads = text.split(b"Threads:", 1)[1].split(None, 1)[0] if b"Threads:" in text else b"1"
                 total += int(threads) if threads.isdigit() else 1
     return max(total, 1)
-
-
-def worker_uid(pid, serial=0):
-    """A user id of its own for the worker ``pid`` (unique among live processes), so that student
-    code of one worker can never signal, trace or share limits with another worker's."""
-    return UID_BASE + ((pid & 0x3FFFFF) << 6 | (serial & 0x3F))
-
-
-def become_user(uid):
-    """Switch this child for good to the unprivileged ``uid`` (the worker runs as root)."""
-    os.setgroups([])
-    if hasattr(os, "setresuid"):
-        os.setresgid(uid, uid, uid)
-        os.setresuid(uid, uid, uid)
-    else:  # macOS
-        os.setgid(uid)
-        os.setuid(uid)
 
 
 def run_child(event_fd, cells, calls, plans, start_cell, start_call, report_cells, limits):

@@ -34,6 +34,7 @@ import time
 
 from ..portable import wire
 from . import standins
+from .identity import become_user
 from .isolation import (
     PR_SET_CHILD_SUBREAPER,
     PR_SET_DUMPABLE,
@@ -46,7 +47,7 @@ from .isolation import (
     quietly,
     reap_everything,
 )
-from .runtime import FUNCTION_STRIKES, SKIPPED_DETAIL, CopyPlan, apply_limits, become_user, run_child
+from .runtime import FUNCTION_STRIKES, SKIPPED_DETAIL, CopyPlan, apply_limits, run_child
 
 MAX_RESTARTS = 24
 GRACE_SECONDS = 1.0

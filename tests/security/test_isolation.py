@@ -19,7 +19,7 @@ from graders import sandbox
 from graders.errors import UserError
 from graders.grade import Grader, Limits
 from graders.sandbox import KIT_ROOT, MSG_FALLBACK, kit_copies_to_hide, worker_launch
-from graders.worker.runtime import UID_BASE, worker_uid
+from graders.worker.identity import UID_BASE, worker_uid
 from graders.workerproc import descendants
 from tests.security.support import FAST, SPEC, attack_processes, honest_score_holds, reports, strong
 from tools.nbbuild import notebook_bytes, solution_cells
@@ -318,3 +318,52 @@ def test_a_non_editable_install_hides_the_solution_and_cases(mode, tmp_path):
     assert outcome["sandbox"] == mode and outcome["score"] == SPEC.total_points
     report = " ".join(outcome["events"])
     assert "REPORT found=;" in report, report
+
+
+# -- starting workers without probing first -----------------------------------------------------------
+
+
+def _broken_launch(disk_mb=64, identity="auto"):
+    """A launch whose worker dies at once, as a bubblewrap that cannot make namespaces would."""
+    return sandbox.Launch([shutil.which("false") or "/bin/false"] + sandbox._worker_command(), {}, "bwrap", "", cwd="/")
+
+
+def test_a_guessed_launch_that_fails_gives_way_to_the_probed_choice(monkeypatch, bwrap_works):
+    monkeypatch.setattr(sandbox, "_CHOSEN", {})
+    monkeypatch.setattr(sandbox, "first_launch", lambda mode, disk_mb: (_broken_launch(), False))
+    import graders.workerproc
+
+    monkeypatch.setattr(graders.workerproc, "first_launch", sandbox.first_launch)
+    with Grader(limits=FAST, sandbox="auto") as grader:
+        result = grader.grade_bytes(notebook_bytes(solution_cells()), "guess.ipynb")
+    assert result.score == SPEC.total_points
+    assert result.sandbox == ("bwrap" if bwrap_works else "process")
+
+
+def test_where_no_sandbox_starts_the_guess_falls_back_to_a_process_and_says_why(monkeypatch):
+    monkeypatch.setattr(sandbox, "_CHOSEN", {})
+    monkeypatch.setattr(sandbox, "bwrap_launch", _broken_launch)
+    with Grader(limits=FAST, sandbox="auto") as grader:
+        result = grader.grade_bytes(notebook_bytes(solution_cells()), "fallback.ipynb")
+    assert result.sandbox == "process" and result.score == SPEC.total_points
+    notes = [e.message for e in result.events if e.kind == "sandbox"]
+    assert len(notes) == 1 and notes[0].startswith("strong sandbox off (bubblewrap cannot create namespaces")
+    with pytest.raises(UserError, match="bubblewrap sandbox was required"):
+        Grader(limits=FAST, sandbox="bwrap").start()
+
+
+def test_a_worker_started_early_is_the_one_that_grades(mode):
+    sandbox.start_early(mode, FAST.disk_mb)
+    early = sandbox._EARLY[mode, FAST.disk_mb][2]
+    with Grader(limits=FAST, sandbox=mode) as grader:
+        result = grader.grade_bytes(notebook_bytes(solution_cells()), "early.ipynb")
+        assert grader._worker is not None and grader._worker.proc is early
+    assert result.sandbox == mode and result.score == SPEC.total_points
+    assert sandbox.take_early(mode, FAST.disk_mb) is None
+
+
+def test_a_worker_started_early_that_nobody_takes_is_stopped():
+    sandbox.start_early("process", 64)
+    proc = sandbox._EARLY["process", 64][2]
+    sandbox._stop_early()
+    assert proc.poll() is not None and not sandbox._EARLY
