@@ -406,15 +406,17 @@ def _plan(files: SubmissionSource, found: Discovery, book: Gradebook, context: G
     stored = book.graded_keys()
     jobs = []
     for submission in found.submissions:
+        previous = stored.get(submission.student_id)
+        if (regrade or not previous or previous[1:3] != (context.kit_version, context.cases_sha256)
+                or previous[3] == "could_not_grade"):
+            jobs.append(_Job(submission, ""))  # read, and hashed, when its chunk is sent
+            continue
         try:
             sha = hashlib.sha256(files.read(submission.file_name, cap)).hexdigest()
         except OSError:
             sha = ""
-        previous = stored.get(submission.student_id)
-        if (not regrade and previous and previous[:3] == (sha, context.kit_version, context.cases_sha256)
-                and previous[3] != "could_not_grade"):
-            continue
-        jobs.append(_Job(submission, sha))
+        if sha != previous[0]:  # changed since it was graded
+            jobs.append(_Job(submission, sha))
     return jobs
 
 

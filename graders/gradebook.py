@@ -315,7 +315,7 @@ class Gradebook:
             data = stored[index] if stored is not None else result.to_dict()
             submissions.append((student_id, file_name, sha256, result.status, result.score, result.max_score,
                                 int(timed_out(result)), context.kit_version, context.cases_sha256,
-                                json.dumps(data, sort_keys=True, check_circular=False), result.execution_time,
+                                json.dumps(data, check_circular=False), result.execution_time,
                                 now, run_id))
             functions.extend((student_id, *row) for row in function_rows(result))
         with self.transaction():
