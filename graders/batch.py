@@ -321,12 +321,18 @@ def check_dask_workers(client, address: str) -> None:
         raise UserError(problem)
 
 
-def default_workers() -> int:
+def available_cores() -> int:
     """The number of cores this process may use."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def default_workers() -> int:
+    """One pool process per core, and one more: a notebook that waits (a sleep, a slow read) then
+    leaves no core idle. An extra process costs about 100 MiB."""
+    return available_cores() + 1
 
 
 def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path | None = None,

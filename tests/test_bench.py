@@ -9,11 +9,11 @@ def test_quick_benchmark_reports_every_figure(tmp_path):
     out = tmp_path / "bench.json"
     assert main(["--quick", "--json", str(out)]) == 0
     report = json.loads(out.read_text())
-    assert [row["workers"] for row in report["batch"]] == [1, report["cores"]]
+    assert [row["workers"] for row in report["batch"]] == [1, report["cores"] + 1]
     assert all(row["notebooks"] == report["notebooks"] for row in report["batch"])
     assert all(row["per_second"] > 0 and row["peak_mib"] > 0 for row in report["batch"])
     assert len(report["baseline"]) == 2 and all(row["notebooks"] >= 1 for row in report["baseline"])
-    assert len(report["ratio"]) == 2 and report["single"]["repeats"] >= 1
+    assert len(report["ratio"]) == 2 and report["ratio_to_one_process"] > 0 and report["single"]["repeats"] >= 1
     assert [row["notebooks"] for row in report["scaling"]] == [10, 20]
 
 
