@@ -262,7 +262,7 @@ class _Executors:
         return self.executor
 
     def start(self) -> None:
-        """Start the local pool's processes (and so their workers) now rather than at the first task."""
+        """Start the local pool's processes (and so their workers) now rather than as tasks come."""
         if self.client is None:
             self.submit(_started)
 
@@ -365,21 +365,15 @@ def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path |
         found = discover(files)
         if not found.submissions:
             raise UserError(MSG_NOTHING_FOUND.format(path=source))
-        warm = settings if grade_function is grade_submission else None  # a worker of the kit's own
-        pool = _Executors(workers or default_workers(), scheduler, warm)
-        try:
-            pool.start()  # the workers start while the submissions are read
-            people = load_roster(roster) if roster else None
-            if people:
-                book.upsert_students(people)
-            jobs = _plan(files, found, book, context, regrade, limits.max_notebook_bytes)
-        except BaseException:
-            pool.close(wait=False)
-            raise
-        executors: _Executors | None = pool
-        if not jobs:
-            pool.close()
-            executors = None
+        people = load_roster(roster) if roster else None
+        if people:
+            book.upsert_students(people)
+        jobs = _plan(files, found, book, context, regrade, limits.max_notebook_bytes)
+        executors = None
+        if jobs:
+            warm = settings if grade_function is grade_submission else None  # a worker of the kit's own
+            executors = _Executors(min(workers or default_workers(), len(jobs)), scheduler, warm)
+            executors.start()  # every pool process starts its worker now, not at its first task
         progress = Progress(len(jobs), progress_stream, show_progress)
         where = executors.description if executors else "nothing to grade"
         run_id = book.start_run(context, str(source), where, settings)

@@ -21,12 +21,6 @@ from graders.result import GradeResult
 from graders.spec import AssignmentSpec, load_spec
 
 FORMATS = ("canvas", "moodle", "csv", "json")
-
-
-def _to_gradescope(result: GradeResult) -> dict:
-    from graders.render import to_gradescope  # imported when used: the CLI reads FORMATS at start-up
-
-    return to_gradescope(result)
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS_ROW = "    Points Possible"
 MOODLE_COLUMNS = ("Full name", "Email address", "ID number")
@@ -35,6 +29,12 @@ MISSING = "missing"
 
 MSG_UNKNOWN_FORMAT = "unknown export format {name!r}; choose one of: {choices}"
 MSG_EMPTY = "{path} holds no grades yet; run `dnngrade batch SUBMISSIONS --gradebook {path}` first"
+
+
+def _to_gradescope(result: GradeResult) -> dict:
+    from graders.render import to_gradescope  # imported when used: the CLI reads FORMATS at start-up
+
+    return to_gradescope(result)
 
 
 @dataclass(frozen=True)

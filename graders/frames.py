@@ -8,51 +8,93 @@ MSG_MALFORMED = "it returned something that could not be read back as plain data
 
 
 class Frames:
-    """The frames of one worker reply, each split and its JSON header read once."""
+    """The frames of one worker reply, each split and its JSON header read once (a malformed
+    frame fails once too: the failure is remembered)."""
 
     def __init__(self, blob: bytes):
         self.view = memoryview(blob)
-        self._split: dict[tuple[int, int], tuple[dict, memoryview]] = {}
+        self._split: dict[tuple[int, int], tuple[dict, memoryview, bool] | ValueError] = {}
+        self._readers: dict[tuple[int, int], wire.ValueReader | ValueError] = {}
 
     def get(self, where) -> tuple[dict, memoryview]:
         """``(header, data)`` of the frame at ``where`` = ``[offset, length]``; ValueError if malformed."""
-        if type(where) is not list or len(where) != 2:
-            raise ValueError("bad frame reference")
-        offset, length = where
-        if type(offset) is not int or type(length) is not int or offset < 0 or offset + length > len(self.view):
-            raise ValueError("frame out of range")
-        key = (offset, length)
-        if key not in self._split:
-            self._split[key] = wire.split_frame(self.view[offset:offset + length])
-        return self._split[key]
+        header, data, _ = self._get(where)
+        return header, data
+
+    def only_ints(self, where) -> bool:
+        """True when the header of the frame at ``where`` holds no float and no boolean at all, so
+        every number in it is an int (in Python, JSON's ``1.0`` and ``true`` compare equal to 1)."""
+        return self._get(where)[2]
+
+    def _get(self, where) -> tuple[dict, memoryview, bool]:
+        key = _key(where, len(self.view))
+        found = self._split.get(key)
+        if found is None:
+            offset, length = key
+            frame, floats = self.view[offset:offset + length], []
+
+            def note_float(text):
+                floats.append(text)
+                return float(text)
+
+            try:
+                header, data = wire.split_frame(frame, parse_float=note_float)
+                text = bytes(frame[wire._HEAD.size:len(frame) - len(data)])
+                found = (header, data, not floats and b"true" not in text and b"false" not in text)
+            except (ValueError, RecursionError, UnicodeDecodeError) as error:
+                found = ValueError("malformed frame (%s)" % type(error).__name__)
+            self._split[key] = found
+        if isinstance(found, ValueError):
+            raise found
+        return found
+
+    def reader(self, where) -> wire.ValueReader:
+        """A :class:`~graders.portable.wire.ValueReader` of the frame at ``where``; ValueError if malformed."""
+        key = _key(where, len(self.view))
+        found = self._readers.get(key)
+        if found is None:
+            try:
+                header, data = self.get(where)
+                found = wire.ValueReader(header, data, copy=False)
+            except ValueError as error:
+                found = error
+            self._readers[key] = found
+        if isinstance(found, ValueError):
+            raise found
+        return found
+
+
+def _key(where, size: int) -> tuple[int, int]:
+    if type(where) is not list or len(where) != 2:
+        raise ValueError("bad frame reference")
+    offset, length = where
+    if type(offset) is not int or type(length) is not int or offset < 0 or length < 0 or offset + length > size:
+        raise ValueError("frame out of range")
+    return offset, length
 
 
 def call_values(reply: dict, frames: Frames, positions: set[int] | None = None) -> dict:
     """Decode the calls' values from a worker reply: ``v<id>`` and ``a<id>`` per call (only the
     calls whose id is in ``positions``, when given).
 
-    The frames come from student code, so each value is validated on its own; a malformed one turns
-    the calls that point at it into crashes of those cases only.
+    The values come from student code, so each is validated on its own: a malformed one turns
+    the call it belongs to into a crash of that case only.
     """
     values = {}
-    decoded: dict[tuple[int, int], dict] = {}
     for entry in reply.get("calls", []):
         frame = entry.get("frame") if isinstance(entry, dict) else None
         if frame is None or (positions is not None and entry.get("id") not in positions):
             continue
         try:
-            key = tuple(frame)
-            if key not in decoded:
-                header, data = frames.get(frame)
-                decoded[key] = wire.decode_values(header, data, copy=False)
-            found, slot = decoded[key], int(entry.get("slot", entry["id"]))
+            reader, slot = frames.reader(frame), entry.get("slot", entry["id"])
+            if type(slot) is not int:
+                raise ValueError("bad slot")
+            value = reader.get("v%d" % slot)
+            after = reader.get("a%d" % slot) if ("a%d" % slot) in reader else None
         except (ValueError, TypeError, KeyError, RecursionError, OverflowError):
             entry.update(status="crashed", detail=MSG_MALFORMED)
             continue
-        if "v%d" % slot not in found:
-            entry.update(status="crashed", detail=MSG_MALFORMED)
-            continue
-        values["v%d" % entry["id"]] = found["v%d" % slot]
-        if "a%d" % slot in found:
-            values["a%d" % entry["id"]] = found["a%d" % slot]
+        values["v%d" % entry["id"]] = value
+        if after is not None:
+            values["a%d" % entry["id"]] = after
     return values

@@ -87,15 +87,26 @@ class ExpectedLayout:
         not a float64 array, an empty array, or no array at all)."""
         layout = cls(expected)
         if not layout.entries or any(entry[0] != _FLOAT64.str or len(entry) != 4 or entry[3] == 0
-                                     for entry in layout.entries):
+                                     for entry in layout.entries) or not _only_arrays(layout.skeleton):
             return None
         return layout
 
-    def match(self, tree, arrays: list, data) -> tuple[_Form, int] | None:
+    def match(self, tree, arrays: list, data, only_ints: bool = False) -> tuple[_Form, int] | None:
         """``(form, start)`` when the value ``tree`` (in a frame whose header lists ``arrays`` and
         whose bytes are ``data``) has this layout: its numbers are then the float64s at ``start``
-        of ``data``, in the order of ``form.expected``. None otherwise."""
-        first = _first_array(tree)
+        of ``data``, in the order of ``form.expected``. None otherwise.
+
+        ``only_ints``: the frame holds no float or boolean anywhere (see
+        :meth:`graders.frames.Frames.only_ints`), so the type of each number need not be checked.
+        """
+        if only_ints:
+            first = _first_array(tree)
+        else:
+            numbers: list = []
+            _array_numbers(tree, numbers)
+            if not numbers or not all(type(number) is int for number in numbers):
+                return None  # the decoder takes only int array numbers (JSON's 1.0 and true equal 1 in Python)
+            first = min(numbers)
         if type(first) is not int or first < 0:
             return None
         span = arrays[first:first + len(self.entries)]
@@ -105,7 +116,8 @@ class ExpectedLayout:
         for form in self.forms:
             if tree == form.tree_from(first):
                 if start + form.nbytes <= len(data) and span == [
-                        [dtype, shape, start + offset, nbytes] for dtype, shape, offset, nbytes in form.entries]:
+                        [dtype, shape, start + offset, nbytes] for dtype, shape, offset, nbytes in form.entries
+                ] and (only_ints or _integral(span)):
                     return form, start
                 return None
         learned = self._learn(tree, first, span, start)
@@ -118,7 +130,7 @@ class ExpectedLayout:
         another key order), remembered for the next values; None if it does not match."""
         order: list[int] = []
         if _skeleton(tree, order) != self.skeleton or sorted(order) != list(range(first, first + len(order))):
-            return None
+            return None  # (the numbers in order are ints: match() checked them)
         if len(order) != len(self.entries) or len(span) != len(order):
             return None
         rank = {index - first: position for position, index in enumerate(order)}  # frame order -> skeleton order
@@ -127,7 +139,7 @@ class ExpectedLayout:
         for index, got in enumerate(span):
             position = rank[index]
             dtype, shape, _, nbytes = self.entries[position]
-            if got != [dtype, shape, start + offset, nbytes]:
+            if got != [dtype, shape, start + offset, nbytes] or not _integral([got]):
                 return None
             entries.append([dtype, shape, offset, nbytes])
             parts.append(self.flat[element_starts[position]:element_starts[position + 1]])
@@ -157,11 +169,13 @@ class QuickJudge:
             try:
                 header, data = frames.get(entry["frame"])
                 slot = entry.get("slot", position)
+                if type(slot) is not int:
+                    continue
                 values, arrays = header.get("values"), header.get("arrays")
                 if type(values) is not dict or type(arrays) is not list or ("a%d" % slot) in values:
                     continue  # no values, or the call changed its inputs: the full ladder says how
-                found = layout.match(values.get("v%d" % slot), arrays, data)
-            except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+                found = layout.match(values.get("v%d" % slot), arrays, data, frames.only_ints(entry["frame"]))
+            except (ValueError, TypeError, KeyError, IndexError, RecursionError, OverflowError):
                 continue  # malformed: the full way turns it into the right verdict
             if found is not None:
                 candidates.append((position, found[0], data, found[1]))
@@ -246,6 +260,51 @@ def _first_array(node, depth=0):
         if found is not None:
             return found
     return None
+
+
+def _array_numbers(node, found: list, depth=0) -> None:
+    """Append to ``found`` the numbers of the arrays a wire tree refers to, in encoding order."""
+    if depth > wire.MAX_DEPTH + 2:
+        raise ValueError("nested too deeply")
+    kind = type(node)
+    if kind is list:
+        for item in node:
+            _array_numbers(item, found, depth + 1)
+    elif kind is dict:
+        if "nd" in node:
+            found.append(node["nd"])
+            return
+        for key, item in node.items():
+            if key == "d" and type(item) is list:
+                for pair in item:
+                    if type(pair) is list and len(pair) == 2:
+                        _array_numbers(pair[1], found, depth + 1)
+            elif key in ("t", "l"):
+                _array_numbers(item, found, depth + 1)
+
+
+def _only_arrays(skeleton) -> bool:
+    """Are all the leaves of a skeleton arrays? (A number leaf would compare equal to a bool.)"""
+    if skeleton is _ARRAY:
+        return True
+    if type(skeleton) is list:
+        return all(_only_arrays(item) for item in skeleton)
+    if type(skeleton) is dict and set(skeleton) <= {"t", "l", "d"}:
+        if "d" in skeleton:
+            return all(_only_arrays(pair[1]) for pair in skeleton["d"])
+        return _only_arrays(skeleton.get("t", skeleton.get("l")))
+    return False
+
+
+def _integral(entries: list) -> bool:
+    """Are the offsets, sizes and dimensions of these (equal-looking) array entries all ints?"""
+    for entry in entries:
+        if type(entry[2]) is not int or type(entry[3]) is not int:
+            return False
+        for dimension in entry[1]:
+            if type(dimension) is not int:
+                return False
+    return True
 
 
 def _pair_key(pair):

@@ -22,8 +22,6 @@ class WorkerDied(Exception):
     """The worker process ended or broke the protocol; the submission gets a could-not-grade result."""
 
 
-
-
 class WorkerProcess:
     """A warm worker with every case's inputs loaded; :meth:`run` grades one submission's cells."""
 
@@ -51,7 +49,11 @@ class WorkerProcess:
                 self.close()
                 if known:
                     raise
-        self._boot(worker_launch(self.sandbox, disk_mb), None, timeout=60)
+        try:
+            self._boot(worker_launch(self.sandbox, disk_mb), None, timeout=60)
+        except WorkerDied:
+            self.close()
+            raise
 
     def _boot(self, launch: Launch, proc: subprocess.Popen | None, timeout: float) -> None:
         """Send the case inputs to a worker (started now unless ``proc``) and wait until it is ready."""
@@ -64,6 +66,8 @@ class WorkerProcess:
         header = {"op": "setup", "calls": calls, "limits": self.limits}
         self._write(wire.encode_frame(header, {"args": [case.args for case in self.cases]}))
         reply = self._read(timeout=timeout)
+        if reply[0].get("op") == "error":
+            raise WorkerDied("the worker refused to start: %s" % str(reply[0].get("detail"))[:300])
         if reply[0].get("op") != "ready":
             raise WorkerDied("the worker did not start: %r" % (reply[0],))
 
@@ -85,7 +89,7 @@ class WorkerProcess:
 
     def receive(self, token: str, limits: dict | None = None) -> tuple[dict, bytes]:
         """The reply to the submission sent as ``token``: header and the frames of the calls'
-        values, still encoded (read them with :class:`graders.shortcut.Frames` and :func:`call_values`)."""
+        values, still encoded (read them with :class:`graders.frames.Frames` and :func:`call_values`)."""
         budget = float((limits or {}).get("notebook_seconds") or self.limits["notebook_seconds"])
         header, blob = self._read(timeout=budget + 30)
         if header.get("job") != token:

@@ -6,10 +6,10 @@ import pytest
 from assignments.dnn_step_by_step.mistakes import VARIANTS
 from graders.audit import variant_notebook
 from graders.cases import load_case_set
-from graders.frames import Frames
+from graders.frames import Frames, call_values
 from graders.grade import Grader
 from graders.portable import wire
-from graders.scoring import case_tolerances
+from graders.scoring import case_tolerances, score_functions
 from graders.shortcut import ExpectedLayout, QuickJudge
 from graders.spec import load_spec
 from tests.fixtures.build import fixtures
@@ -127,6 +127,13 @@ def test_a_call_that_changed_its_inputs_goes_the_full_way():
     lambda header: header.__setitem__("arrays", "x"),
     lambda header: header["values"]["v%d" % POSITION]["d"].append(["x", {"nd": "y"}]),
     lambda header: header["values"]["v%d" % POSITION]["d"].append(["x"]),
+    # JSON's 1.0 and true equal 1 in Python; the decoder refuses them, so the quick way must too
+    lambda header: header["values"]["v%d" % POSITION]["d"][1][1].__setitem__("nd", 1.0),
+    lambda header: header["values"]["v%d" % POSITION]["d"][1][1].__setitem__("nd", True),
+    lambda header: header["arrays"][0][1].__setitem__(0, 4.0),
+    lambda header: header["arrays"][2][1].__setitem__(1, True),
+    lambda header: header["arrays"][0].__setitem__(2, 0.0),
+    lambda header: header["arrays"][0].__setitem__(3, float(header["arrays"][0][3])),
 ])
 def test_forged_headers_never_pass_and_never_raise(tamper):
     assert not passes(dict(EXPECTED), tamper=tamper)
@@ -152,3 +159,36 @@ def test_the_reference_solution_passes_every_case_the_quick_way(graders, monkeyp
     with Grader() as quick:
         result = quick.grade_bytes(FIXTURES["passes_reference_solution.ipynb"], "x.ipynb")
     assert result.score == result.max_score and seen == [set(range(len(CASES)))]
+
+
+def test_a_forged_slot_is_refused_both_ways():
+    frame = wire.encode_frame({}, {"v%d" % POSITION: dict(EXPECTED)})
+    entry = {"id": POSITION, "status": "ok", "frame": [0, len(frame)], "slot": float("inf")}
+    assert QuickJudge(CASES, TOLERANCES).passes({POSITION: entry}, Frames(frame)) == set()
+    assert call_values({"calls": [entry]}, Frames(frame)) == {} and entry["status"] == "crashed"
+
+
+def test_a_malformed_part_spoils_only_the_value_that_holds_it():
+    """Either way: an unused malformed array entry changes nothing; a malformed value crashes only its call."""
+    values = {"v%d" % i: case.expected for i, case in enumerate(CASES)}
+    header, blob = wire.split_frame(wire.encode_frame({}, values))
+    header["arrays"].append(["|O", [1], 0, 8])
+    header["values"]["v0"] = {"nd": len(header["arrays"]) - 1}
+    frame = wire.encode_frame(header, payload=bytes(blob))
+    full = QuickJudge(CASES, TOLERANCES)
+    full.layouts = [None] * len(CASES)
+    spec = load_spec()
+    for judge in (QuickJudge(CASES, TOLERANCES), full):
+        reply = {"calls": [{"id": i, "status": "ok", "frame": [0, len(frame)], "slot": i} for i in range(len(CASES))]}
+        results = score_functions(spec, CASES, reply, frame, [], judge)
+        rungs = [case.rung for result in results for case in result.cases]
+        assert rungs.count("passed") == len(CASES) - 1 and "callable" in rungs
+
+
+def test_a_malformed_frame_is_read_once():
+    frame = wire._HEAD.pack(5, 0) + b"[1, x"
+    frames = Frames(frame)
+    for _ in range(3):
+        with pytest.raises(ValueError):
+            frames.get([0, len(frame)])
+    assert len(frames._split) == 1

@@ -146,14 +146,17 @@ def encode_frame(header, values=None, max_bytes=MAX_FRAME_BYTES, payload=None):
     return _HEAD.pack(_len(text), _len(blob)) + text + blob
 
 
-def split_frame(data):
-    """``(header, blob)`` of one whole frame held in ``data`` (bytes); raises ``ValueError`` if malformed."""
+def split_frame(data, parse_float=None):
+    """``(header, blob)`` of one whole frame held in ``data`` (bytes); raises ``ValueError`` if malformed.
+
+    ``parse_float`` is handed to :func:`json.loads` (it sees every float of the header).
+    """
     if len(data) < _HEAD.size:
         raise ValueError("frame shorter than its head")
     text_len, blob_len = _HEAD.unpack_from(data)
     if _HEAD.size + text_len + blob_len != len(data):
         raise ValueError("frame length does not match its head")
-    header = json.loads(bytes(data[_HEAD.size:_HEAD.size + text_len]).decode("utf-8"))
+    header = json.loads(bytes(data[_HEAD.size:_HEAD.size + text_len]).decode("utf-8"), parse_float=parse_float)
     if type(header) is not dict:
         raise ValueError("frame header is not an object")
     return header, data[_HEAD.size + text_len:]
@@ -225,7 +228,44 @@ def decode_values(header, blob, copy=True):
     read-only views of ``blob`` (the grader only reads them); by default they are writable copies.
     """
     arrays = [_decode_array(entry, blob, copy) for entry in header.get("arrays", [])]
-    return {str(name): _decode_node(node, arrays, 0) for name, node in header.get("values", {}).items()}
+
+    def array(index):
+        if type(index) is not int or not 0 <= index < len(arrays):
+            raise ValueError("bad array reference")
+        return arrays[index]
+
+    return {str(name): _decode_node(node, array, 0) for name, node in header.get("values", {}).items()}
+
+
+class ValueReader:
+    """Rebuilds the values of one frame one at a time, reading only the arrays each refers to.
+
+    Where :func:`decode_values` refuses a whole frame for one malformed part, a reader refuses only
+    the value that holds or refers to it (:meth:`get` raises ``ValueError``); an array no value
+    refers to is never read. Arrays are read once, then shared by the values that refer to them.
+    """
+
+    def __init__(self, header, blob, copy=True):
+        values, entries = header.get("values", {}), header.get("arrays", [])
+        if type(values) is not dict or type(entries) is not list:
+            raise ValueError("malformed frame header")
+        self.values, self.entries, self.blob, self.copy = values, entries, blob, copy
+        self._arrays = {}
+
+    def __contains__(self, name):
+        return name in self.values
+
+    def get(self, name):
+        """The value called ``name``, rebuilt and validated; ``KeyError`` if the frame has none."""
+        return _decode_node(self.values[name], self._array, 0)
+
+    def _array(self, index):
+        if type(index) is not int or not 0 <= index < len(self.entries):
+            raise ValueError("bad array reference")
+        found = self._arrays.get(index)
+        if found is None:
+            found = self._arrays[index] = _decode_array(self.entries[index], self.blob, self.copy)
+        return found
 
 
 _DTYPES: dict = {}
@@ -266,21 +306,19 @@ def _decode_array(entry, blob, copy=True):
     return array
 
 
-def _decode_node(node, arrays, depth):
+def _decode_node(node, array, depth):
+    """Rebuild one tree node; ``array(index)`` gives (and validates) the arrays it refers to."""
     if depth > MAX_DEPTH + 2:
         raise ValueError("value nested too deeply")
     kind = type(node)
     if node is None or kind in (bool, int, float, str):
         return node
     if kind is list:
-        return [_decode_node(item, arrays, depth + 1) for item in node[:MAX_ITEMS]]
+        return [_decode_node(item, array, depth + 1) for item in node[:MAX_ITEMS]]
     if kind is not dict:
         raise ValueError("bad node")
     if "nd" in node:
-        index = node["nd"]
-        if type(index) is not int or not 0 <= index < len(arrays):
-            raise ValueError("bad array reference")
-        return arrays[index]
+        return array(node["nd"])
     if "np" in node:
         dtype = np.dtype(str(node["np"]))
         if dtype.kind not in ALLOWED_KINDS:
@@ -290,7 +328,7 @@ def _decode_node(node, arrays, depth):
             raise ValueError("bad scalar value")
         return dtype.type(raw)
     if "t" in node or "l" in node:
-        items = [_decode_node(item, arrays, depth + 1) for item in (node.get("t") or node.get("l") or [])]
+        items = [_decode_node(item, array, depth + 1) for item in (node.get("t") or node.get("l") or [])]
         value = tuple(items) if "t" in node else items
         return Subclassed(value, node["cls"]) if "cls" in node else value
     if "d" in node:
@@ -298,7 +336,7 @@ def _decode_node(node, arrays, depth):
         for pair in node["d"][:MAX_ITEMS]:
             if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
                 raise ValueError("bad dict entry")
-            value[pair[0]] = _decode_node(pair[1], arrays, depth + 1)
+            value[pair[0]] = _decode_node(pair[1], array, depth + 1)
         return Subclassed(value, node["cls"]) if "cls" in node else value
     if "o" in node:
         return Foreign(node["o"], node.get("why", ""))

@@ -182,9 +182,16 @@ def _editable_checkout():
     return unquote(url.path) if url.scheme == "file" and os.path.isdir(unquote(url.path)) else None
 
 
+def holds_kit(folder):
+    """Does ``folder`` hold the kit's solution or cases (not just packages with the same names)?"""
+    return (os.path.isfile(os.path.join(folder, "reference", "dnn.py"))
+            or os.path.isdir(os.path.join(folder, "assignments", "dnn_step_by_step")))
+
+
 def is_checkout(folder):
     """A source tree of the kit (hidden whole: its tests and history hold solutions too)."""
-    return os.path.isfile(os.path.join(folder, "pyproject.toml")) and os.path.isdir(os.path.join(folder, "graders"))
+    return (os.path.isfile(os.path.join(folder, "pyproject.toml")) and os.path.isdir(os.path.join(folder, "graders"))
+            and holds_kit(folder))
 
 
 def kit_copies(own_root, extra=()):
@@ -204,6 +211,8 @@ def kit_copies(own_root, extra=()):
         place = os.path.realpath(place)
         if is_checkout(place):
             checkouts.add(place)
+            continue
+        if not holds_kit(place):
             continue
         for name in SECRET_FOLDERS:
             if os.path.isdir(os.path.join(place, name)):
@@ -227,37 +236,58 @@ def _cover(libc, folder, keep, mode="0755"):
     _mount(libc, None, folder, None, _MS_REMOUNT | _MS_NOSUID | _MS_NODEV | _MS_RDONLY)
 
 
+class IsolationFailed(Exception):
+    """The worker has a mount namespace of its own but could not hide the kit in it: no student
+    code may run (the grader is told why)."""
+
+
 def private_mounts(kit_root, disk_mb, needed, extra=()):
     """In a mount namespace of the worker's own: a private size-capped /tmp, every copy of the
     kit's solution and cases hidden (see :func:`kit_copies`), and the folders in ``needed`` (the
     Python install) reachable by the unprivileged child even when they sit under a private folder
-    such as /root or inside a hidden checkout (a virtual environment in it)."""
+    such as /root or inside a hidden checkout (a virtual environment in it).
+
+    Raises OSError when there can be no namespace here (nothing changed yet), and
+    :class:`IsolationFailed` when a step after that fails."""
     libc = _libc()
     if libc.unshare(_CLONE_NEWNS) != 0:
         raise OSError("unshare")
-    _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
+    try:
+        _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
+        _hide_kit_copies(libc, kit_root, needed, extra)
+        size = "mode=1777,size=%dm" % max(int(disk_mb), 1)
+        _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, size)
+        for shared in ("/var/tmp", "/dev/shm"):
+            if os.path.isdir(shared):
+                _mount(libc, "tmpfs", shared, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0755,size=4k")
+    except (OSError, ValueError) as error:
+        raise IsolationFailed("the kit's solution and cases could not be hidden from student code (%s)"
+                              % (error,)) from None
+
+
+def _hide_kit_copies(libc, kit_root, needed, extra):
+    kit_root = os.path.realpath(kit_root)
+    own_code = os.path.join(kit_root, "graders")
     checkouts, folders = kit_copies(kit_root, extra)
     needed = [os.path.realpath(p) for p in needed if os.path.isdir(p)]
-    for checkout in checkouts:
-        keep = [p for p in needed if _inside(p, checkout) and p != checkout
+    covered = []
+    for checkout in sorted(checkouts, key=len):  # outer first; one inside a covered checkout is hidden with it
+        if any(_inside(checkout, outer) for outer in covered):
+            continue
+        keep = [p for p in needed + [own_code] if _inside(p, checkout) and p != checkout
                 and not any(_inside(p, os.path.join(checkout, name)) for name in SECRET_FOLDERS + ("tests", ".git"))]
-        if checkout == os.path.realpath(kit_root):
-            keep.append(os.path.join(checkout, "graders"))  # the worker's own code
         _cover(libc, checkout, keep)
+        covered.append(checkout)
     for folder in folders:
-        _mount(libc, "tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0000,size=4k")
+        if os.path.isdir(folder):  # (gone when a covered checkout held it)
+            _mount(libc, "tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0000,size=4k")
     blocked = {}
-    for path in needed + [os.path.join(kit_root, "graders")]:
+    for path in needed + [own_code]:
         ancestor = _blocked_ancestor(path)
         if ancestor and os.path.isdir(path):
             blocked.setdefault(ancestor, []).append(os.path.realpath(path))
     for ancestor, paths in blocked.items():
         _cover(libc, ancestor, paths)
-    size = "mode=1777,size=%dm" % max(int(disk_mb), 1)
-    _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, size)
-    for shared in ("/var/tmp", "/dev/shm"):
-        if os.path.isdir(shared):
-            _mount(libc, "tmpfs", shared, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0755,size=4k")
 
 
 def _can_become(uid):
@@ -275,13 +305,14 @@ def _can_become(uid):
 def isolate_unsandboxed(disk_mb, extra=()):
     """Worker run by root without a sandbox: a private /tmp, the kit's secrets hidden, and a user of
     the child's own, when this machine allows them; returns the scratch folders and that user (or
-    None). ``extra``: copies of the kit the grader knows of (see :func:`kit_copies`)."""
+    None). ``extra``: copies of the kit the grader knows of (see :func:`kit_copies`). Raises
+    :class:`IsolationFailed` when hiding was possible here but failed."""
     kit_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     needed = [p for p in sys.path if p and os.path.isdir(p) and os.path.realpath(p) != kit_root]
     needed += [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
     user = worker_uid(os.getpid())
     try:
-        private_mounts(kit_root, disk_mb, needed, extra)
+        private_mounts(kit_root, disk_mb, needed, extra)  # IsolationFailed goes up: nothing may run
         scratch = ["/tmp"]
     except (OSError, AttributeError):  # no mount namespace here (an unprivileged container, macOS)
         scratch = [private_folder()]

@@ -39,6 +39,7 @@ from .isolation import (
     PR_SET_CHILD_SUBREAPER,
     PR_SET_DUMPABLE,
     PR_SET_PDEATHSIG,
+    IsolationFailed,
     empty,
     isolate_unsandboxed,
     kill_descendants,
@@ -61,7 +62,7 @@ _RUNTIME_FAILED = 70  #: exit status of a child whose runtime (not student code)
 
 
 class Worker:
-    def __init__(self, stdin, stdout, scratch, child_user=None):
+    def __init__(self, stdin, stdout, scratch, child_user=None, refusal=None):
         self.stdin = stdin
         self.stdout = stdout
         self.calls = []
@@ -70,6 +71,7 @@ class Worker:
         self.scratch = list(scratch)  #: folders emptied after every child; the first holds the workdir
         self.child_user = child_user
         self.in_pid_namespace = os.getpid() == 1
+        self.refusal = refusal  #: why no student code may run here (answered to every request), or None
 
     def serve(self):
         while True:
@@ -78,7 +80,9 @@ class Worker:
                 return
             header, blob = frame
             op = header.get("op")
-            if op == "setup":
+            if self.refusal is not None and op in ("setup", "run"):
+                self._send({"op": "error", "detail": self.refusal})
+            elif op == "setup":
                 self.calls = header["calls"]
                 self.limits = header.get("limits", {})
                 self.plans = [CopyPlan(args) for args in wire.decode_values(header, blob)["args"]]
@@ -413,11 +417,14 @@ def main(argv=None):
     else:
         prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of a child come back to us, to be killed
     standins.install(options.dnn_utils)
-    child_user = None
+    child_user, refusal = None, None
     if options.workdir:  # the sandbox's private /tmp
         scratch = [options.workdir]
     elif options.own_user:
-        scratch, child_user = isolate_unsandboxed(options.disk_mb, options.kit_copy)
+        try:
+            scratch, child_user = isolate_unsandboxed(options.disk_mb, options.kit_copy)
+        except IsolationFailed as error:
+            scratch, refusal = [private_folder()], str(error)
     else:
         scratch = [private_folder()]
     stdin = os.fdopen(os.dup(0), "rb", buffering=0)
@@ -426,7 +433,7 @@ def main(argv=None):
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
     try:
-        Worker(_Reader(stdin), stdout, scratch, child_user).serve()
+        Worker(_Reader(stdin), stdout, scratch, child_user, refusal).serve()
     finally:
         if not options.workdir and scratch[0] != "/tmp":
             empty(scratch[0])

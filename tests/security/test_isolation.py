@@ -367,3 +367,46 @@ def test_a_worker_started_early_that_nobody_takes_is_stopped():
     proc = sandbox._EARLY["process", 64][2]
     sandbox._stop_early()
     assert proc.poll() is not None and not sandbox._EARLY
+
+
+# -- the unsandboxed root worker: copies of the kit, nested, and a failure to hide them ---------------
+
+
+def test_nested_copies_of_the_kit_are_hidden_and_grading_goes_on(monkeypatch, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("only a root worker hides files without bubblewrap")
+    elsewhere = _outside_private_tmp(tmp_path)
+    try:
+        outer = elsewhere / "outer"
+        inner = outer / "vendor" / "kit"
+        for checkout in (outer, inner):
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(KIT_ROOT / "reference", checkout / "reference", ignore=ignore)
+            (checkout / "graders").mkdir()
+            shutil.copy(KIT_ROOT / "pyproject.toml", checkout)
+        monkeypatch.setattr(sys, "path", sys.path + [str(outer), str(inner)])  # the grader sees both
+        cell = ("import os\nfound = [p for p in %r if os.path.exists(p)]\n"
+                "raise RuntimeError('REPORT found=%%s' %% ','.join(found))\n"
+                % [str(outer / "reference" / "dnn.py"), str(inner / "reference" / "dnn.py")])
+        with Grader(limits=FAST, sandbox="process") as grader:
+            result = grader.grade_bytes(_honest_with(cell), "nested.ipynb")
+    finally:
+        shutil.rmtree(elsewhere, ignore_errors=True)
+    assert result.status == "graded" and result.score == SPEC.total_points
+    assert reports(result)["found"] == ""
+
+
+def test_a_worker_that_could_not_hide_the_kit_runs_nothing(tmp_path):
+    from graders.portable import wire
+    from graders.worker.server import Worker, _Reader
+
+    requests = wire.encode_frame({"op": "setup", "calls": [], "limits": {}}, {"args": []})
+    requests += wire.encode_frame({"op": "run", "job": "x", "cells": ["open('/etc/hostname')"]})
+    inbound, outbound = os.pipe(), os.pipe()
+    os.write(inbound[1], requests)
+    os.close(inbound[1])
+    with os.fdopen(inbound[0], "rb", buffering=0) as stdin, os.fdopen(outbound[1], "wb") as stdout:
+        Worker(_Reader(stdin), stdout, [str(tmp_path)], None, "the kit could not be hidden").serve()
+    with os.fdopen(outbound[0], "rb") as replies:
+        answers = [wire.read_frame(replies)[0] for _ in range(2)]
+    assert answers == [{"op": "error", "detail": "the kit could not be hidden"}] * 2
