@@ -12,6 +12,8 @@ Protocol (frames from :mod:`graders.portable.wire`, on stdin/stdout):
   the calls it reported together, where this call's are ``v<n>`` (the value) and ``a<n>`` (the
   arguments after the call, only when the call changed them). The worker forwards those frames
   untouched; the grader decodes and validates each one on its own.
+- worker -> grader ``{"op": "error", "detail": why}`` instead, to every request, when no student
+  code may run here (the unsandboxed root worker could not hide the kit: see ``isolation``).
 
 The child reports each finished step on its own pipe; when it dies or hangs, the worker records
 the step it was on (crash or timeout) and forks a new child that re-runs the cells silently and
