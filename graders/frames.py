@@ -18,15 +18,13 @@ class Frames:
 
     def get(self, where) -> tuple[dict, memoryview]:
         """``(header, data)`` of the frame at ``where`` = ``[offset, length]``; ValueError if malformed."""
-        header, data, _ = self._get(where)
+        header, data, _ = self.parsed(where)
         return header, data
 
-    def only_ints(self, where) -> bool:
-        """True when the header of the frame at ``where`` holds no float and no boolean at all, so
-        every number in it is an int (in Python, JSON's ``1.0`` and ``true`` compare equal to 1)."""
-        return self._get(where)[2]
-
-    def _get(self, where) -> tuple[dict, memoryview, bool]:
+    def parsed(self, where) -> tuple[dict, memoryview, bool]:
+        """``(header, data, only_ints)``: as :meth:`get`, and whether the header holds no float and
+        no boolean at all, so every number in it is an int (in Python, JSON's ``1.0`` and ``true``
+        compare equal to 1)."""
         key = _key(where, len(self.view))
         found = self._split.get(key)
         if found is None:

@@ -76,8 +76,8 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
             cell_reports.append(dict(report, source_head=source))
     outcomes = {entry.get("id"): entry for entry in reply.get("calls", []) if isinstance(entry, dict)}
     frames = Frames(blob)
-    tolerances = case_tolerances(spec, cases)
-    judge = quick or QuickJudge(cases, tolerances)
+    judge = quick or QuickJudge(cases, case_tolerances(spec, cases))
+    tolerances = judge.tolerances
     passed = judge.passes({p: outcomes[p] for p in range(len(cases)) if p in outcomes}, frames)
     whole = {case.function for p, case in enumerate(cases) if p not in passed}  # functions judged in full
     full = [p for p, case in enumerate(cases) if case.function in whole]

@@ -97,13 +97,12 @@ class ExpectedLayout:
         of ``data``, in the order of ``form.expected``. None otherwise.
 
         ``only_ints``: the frame holds no float or boolean anywhere (see
-        :meth:`graders.frames.Frames.only_ints`), so the type of each number need not be checked.
+        :meth:`graders.frames.Frames.parsed`), so the type of each number need not be checked.
         """
         if only_ints:
-            first = _first_array(tree)
+            first = next(_array_numbers(tree), None)
         else:
-            numbers: list = []
-            _array_numbers(tree, numbers)
+            numbers = list(_array_numbers(tree))
             if not numbers or not all(type(number) is int for number in numbers):
                 return None  # the decoder takes only int array numbers (JSON's 1.0 and true equal 1 in Python)
             first = min(numbers)
@@ -167,14 +166,14 @@ class QuickJudge:
             if layout is None or entry.get("status") != "ok" or "frame" not in entry:
                 continue
             try:
-                header, data = frames.get(entry["frame"])
+                header, data, only_ints = frames.parsed(entry["frame"])
                 slot = entry.get("slot", position)
                 if type(slot) is not int:
                     continue
                 values, arrays = header.get("values"), header.get("arrays")
                 if type(values) is not dict or type(arrays) is not list or ("a%d" % slot) in values:
                     continue  # no values, or the call changed its inputs: the full ladder says how
-                found = layout.match(values.get("v%d" % slot), arrays, data, frames.only_ints(entry["frame"]))
+                found = layout.match(values.get("v%d" % slot), arrays, data, only_ints)
             except (ValueError, TypeError, KeyError, IndexError, RecursionError, OverflowError):
                 continue  # malformed: the full way turns it into the right verdict
             if found is not None:
@@ -239,48 +238,26 @@ def _renumber(node, first):
     return node
 
 
-def _first_array(node, depth=0):
-    """The number of the first array a wire tree refers to (in encoding order), or None."""
-    if depth > wire.MAX_DEPTH + 2:
-        return None
-    kind = type(node)
-    if kind is dict:
-        if "nd" in node:
-            return node["nd"]
-        children = node.get("t") or node.get("l") or node.get("d")
-        if type(children) is not list:
-            return None
-        if "d" in node:
-            children = [pair[1] for pair in children if type(pair) is list and len(pair) == 2]
-        node = children
-    elif kind is not list:
-        return None
-    for item in node:
-        found = _first_array(item, depth + 1)
-        if found is not None:
-            return found
-    return None
-
-
-def _array_numbers(node, found: list, depth=0) -> None:
-    """Append to ``found`` the numbers of the arrays a wire tree refers to, in encoding order."""
+def _array_numbers(node, depth=0):
+    """The numbers of the arrays a wire tree refers to, in encoding order (lazily: the first one
+    comes without walking the rest). Raises ValueError on a tree nested too deeply."""
     if depth > wire.MAX_DEPTH + 2:
         raise ValueError("nested too deeply")
     kind = type(node)
     if kind is list:
         for item in node:
-            _array_numbers(item, found, depth + 1)
+            yield from _array_numbers(item, depth + 1)
     elif kind is dict:
         if "nd" in node:
-            found.append(node["nd"])
+            yield node["nd"]
             return
         for key, item in node.items():
             if key == "d" and type(item) is list:
                 for pair in item:
                     if type(pair) is list and len(pair) == 2:
-                        _array_numbers(pair[1], found, depth + 1)
+                        yield from _array_numbers(pair[1], depth + 1)
             elif key in ("t", "l"):
-                _array_numbers(item, found, depth + 1)
+                yield from _array_numbers(item, depth + 1)
 
 
 def _only_arrays(skeleton) -> bool:

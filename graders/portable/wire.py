@@ -227,14 +227,10 @@ def decode_values(header, blob, copy=True):
     :class:`Subclassed`. Malformed input raises ``ValueError``. With ``copy=False`` arrays are
     read-only views of ``blob`` (the grader only reads them); by default they are writable copies.
     """
-    arrays = [_decode_array(entry, blob, copy) for entry in header.get("arrays", [])]
-
-    def array(index):
-        if type(index) is not int or not 0 <= index < len(arrays):
-            raise ValueError("bad array reference")
-        return arrays[index]
-
-    return {str(name): _decode_node(node, array, 0) for name, node in header.get("values", {}).items()}
+    reader = ValueReader(header, blob, copy)
+    for index in range(len(reader.entries)):  # every array, referred to or not
+        reader._array(index)
+    return {str(name): reader.get(name) for name in reader.values}
 
 
 class ValueReader:
