@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from graders import sandbox
 from graders.limits import DEFAULT_LIMITS
+from graders.worker.isolation import kit_copies
 from tests.security.support import FAST, KIT_ROOT, attack_processes, attacks, honest_score_holds, reports, strong
 
 ALL = attacks()
@@ -92,6 +94,24 @@ def _descriptors(result, mode, seen):
     assert int(seen["fds"]) <= DEFAULT_LIMITS["open_files"], seen
 
 
+def _no_kit_file(result, mode, seen):
+    """The sandbox hides every copy of the kit. The root fallback hides every copy it can find (the
+    running kit, the import path, an editable install); another checkout elsewhere on the machine
+    stays readable there, as the threat model says, so only files in those copies count."""
+    found = [path for path in seen.get("found", "missing").split(",") if path]
+    if mode == "bwrap":
+        assert found == [], seen
+        return
+    checkouts, folders = kit_copies(str(KIT_ROOT), sorted(sandbox._site_dirs()))
+    promised = checkouts + folders + [os.path.realpath(KIT_ROOT)]
+    assert seen.get("found") is not None, seen
+    assert [path for path in found if any(_inside(os.path.realpath(path), place) for place in promised)] == [], seen
+
+
+def _inside(path, folder):
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def _nothing(key):
     def check(result, mode, seen):
         assert seen.get(key, "missing") == "", seen
@@ -136,7 +156,7 @@ CHECKS = {
     "escape/symlink_trap_for_the_cleanup": _kit_intact,
     "forgery/exits_inside_a_function": _cost_crashed,
     "theft/imports_the_reference": _nothing("stolen"),
-    "theft/reads_the_case_files": _nothing("found"),
+    "theft/reads_the_case_files": _no_kit_file,
     "theft/reads_the_grader_environment": _environment,
     "theft/reads_the_worker_through_proc": _nothing("got"),
 }
