@@ -5,6 +5,9 @@ from __future__ import annotations
 from graders.portable import wire
 
 MSG_MALFORMED = "it returned something that could not be read back as plain data"
+#: the JSON layout of one frame of values (an honest frame of 500 calls' values takes some 100 kB);
+#: a longer one is malformed, refused before parsing, so the grader's memory stays bounded
+MAX_HEADER_BYTES = 4 * 1024 * 1024
 
 
 class Frames:
@@ -36,7 +39,7 @@ class Frames:
                 return float(text)
 
             try:
-                header, data = wire.split_frame(frame, parse_float=note_float)
+                header, data = wire.split_frame(frame, parse_float=note_float, max_header=MAX_HEADER_BYTES)
                 text = bytes(frame[wire._HEAD.size:len(frame) - len(data)])
                 found = (header, data, not floats and b"true" not in text and b"false" not in text)
             except (ValueError, RecursionError, UnicodeDecodeError) as error:

@@ -25,6 +25,10 @@ from graders.spec import AssignmentSpec, load_spec
 from graders.workerproc import WorkerDied, WorkerProcess
 
 MSG_UNREADABLE = "Not graded: {reason}"
+MSG_REFUSED = (
+    "No marks: this notebook could not be graded because {reason}. Remove the code that signals "
+    "other processes (os.kill, signal.pthread_kill, ...) and submit it again."
+)
 MSG_COULD_NOT_GRADE = (
     "Not graded: the grader could not finish this notebook ({reason}). "
     "Nothing was lost; ask your instructor to regrade it."
@@ -148,7 +152,16 @@ class Grader:
                 self._send(job)  # sent to a worker that has died since: send it to the new one
             worker = self.start()
             reply, blob = worker.receive(job.token)
-            return self._score(job, worker, reply, blob)
+            if reply.get("refused"):
+                result = self._zero_result(job.name, "graded", MSG_REFUSED.format(reason=str(reply["refused"])[:300]),
+                                           "refused", time.perf_counter() - job.started)
+            else:
+                result = self._score(job, worker, reply, blob)
+            if reply.get("retire"):
+                # this notebook stopped the worker's zygote: a fresh worker grades the next notebook,
+                # which is sent to it again
+                self.close()
+            return result
         except WorkerDied as error:
             self.close()
             return self._could_not_grade(job.name, str(error), time.perf_counter() - job.started)
@@ -160,7 +173,8 @@ class Grader:
             return self._could_not_grade(job.name, detail, time.perf_counter() - job.started)
 
     def _score(self, job: _Pending, worker: WorkerProcess, reply: dict, blob: bytes) -> GradeResult:
-        events = notebook_events(reply.get("cells", []))
+        omitted = reply.get("cells_omitted")
+        events = notebook_events(reply.get("cells", []), omitted if isinstance(omitted, dict) else None)
         events.extend(NotebookEvent("worker", str(note)[:300]) for note in reply.get("notes", []))
         if worker.launch.note:
             events.append(NotebookEvent("sandbox", worker.launch.note))

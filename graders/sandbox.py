@@ -28,6 +28,7 @@ between machines for a default; rlimits plus a capped tmpfs bound every resource
 from __future__ import annotations
 
 import atexit
+import functools
 import importlib.util
 import itertools
 import os
@@ -37,6 +38,7 @@ import site
 import subprocess
 import sys
 import sysconfig
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -105,11 +107,30 @@ class Launch:
             if self.userns:
                 fds.append(new_user_namespace())
                 argv[1:1] = ["--userns", str(fds[0])]
+            if _dies_with_this_thread():
+                popen_options.setdefault("preexec_fn", functools.partial(_die_with_parent, os.getpid()))
             return subprocess.Popen(argv, env=dict(self.env), cwd=self.cwd, pass_fds=tuple(fds),
                                     close_fds=True, **popen_options)
         finally:
             for fd in fds:
                 os.close(fd)
+
+
+def _dies_with_this_thread() -> bool:
+    """Can the worker be tied to this process's life? On Linux, from the main thread only: the
+    kernel's parent-death signal fires when the *thread* that started the child ends, and a Dask
+    worker grades in threads that come and go."""
+    return sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread()
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the forked child, before exec: die at once when the grader (``parent``) dies, even by
+    SIGKILL (the worker inside the sandbox dies with bubblewrap, and everything in it with it)."""
+    import ctypes
+
+    ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+    if os.getppid() != parent:  # the grader died before that took effect
+        os._exit(1)
 
 
 def _base_env() -> dict[str, str]:
@@ -139,7 +160,18 @@ def process_launch(reason: str, disk_mb: int = DEFAULT_DISK_MB) -> Launch:
         checkouts, folders = kit_copies(str(KIT_ROOT), sorted(_site_dirs()))
         for place in checkouts + [os.path.dirname(folder) for folder in folders]:
             argv += ["--kit-copy", place]
+        for folder in hidden_folders():
+            argv += ["--hide", folder]
     return Launch(argv, env, "process", MSG_FALLBACK.format(reason=reason), cwd="/")
+
+
+HIDE_VARIABLE = "DNNGRADE_HIDE"  #: folders (os.pathsep between) student code must never read
+
+
+def hidden_folders() -> list[str]:
+    """Folders named in ``$DNNGRADE_HIDE`` (run_autograder names Gradescope's ``source``). The
+    sandbox never mounts them; the process fallback run by root hides them whole."""
+    return [os.path.realpath(p) for p in os.environ.get(HIDE_VARIABLE, "").split(os.pathsep) if p]
 
 
 # -- the user namespace of a root grader ------------------------------------------------------------

@@ -33,10 +33,25 @@ def case_credit(rung: str, partial_credit: dict[str, float]) -> float:
     return 0.0
 
 
-def notebook_events(cell_reports: list[dict]) -> list[NotebookEvent]:
-    """Events for cells that failed, hung, crashed or printed too much (1-based cell numbers)."""
-    events = []
+MAX_CELL_EVENTS = 50  #: cells named one by one in a result; the rest are counted in one event
+MSG_MORE_CELLS = ("... and {count} more cells that failed, hung or printed too much ({kinds}); "
+                  "fix the first ones above, the others often follow from them.")
+
+
+def notebook_events(cell_reports: list[dict], omitted: dict | None = None) -> list[NotebookEvent]:
+    """Events for cells that failed, hung, crashed or printed too much (1-based cell numbers):
+    the first ``MAX_CELL_EVENTS``, then one event counting the rest (with ``omitted``, the counts
+    by status of the cells the worker did not report one by one)."""
+    events: list[NotebookEvent] = []
+    more: dict[str, int] = {}
+    for status, count in (omitted or {}).items():
+        if type(count) is int and count > 0:
+            more[str(status)[:20]] = more.get(str(status)[:20], 0) + count
     for report in cell_reports:
+        if len(events) >= MAX_CELL_EVENTS:
+            status = str(report.get("status"))[:20] if report.get("status") != "ok" else "output"
+            more[status] = more.get(status, 0) + 1
+            continue
         cell = int(report.get("index", 0)) + 1
         status, detail = report.get("status"), str(report.get("detail", ""))[:600]
         if status == "error":
@@ -47,6 +62,9 @@ def notebook_events(cell_reports: list[dict]) -> list[NotebookEvent]:
             events.append(NotebookEvent("cell_crashed", MSG_CELL_CRASHED.format(cell=cell, detail=detail), cell))
         if report.get("output_capped"):
             events.append(NotebookEvent("output_capped", MSG_OUTPUT_CAPPED.format(cell=cell), cell))
+    if more:
+        kinds = ", ".join("%s: %d" % (status, count) for status, count in sorted(more.items()))
+        events.append(NotebookEvent("cell_error", MSG_MORE_CELLS.format(count=sum(more.values()), kinds=kinds)))
     return events
 
 

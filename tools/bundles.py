@@ -147,7 +147,24 @@ def otter_files(spec: AssignmentSpec | None = None) -> dict[str, bytes]:
     files.update(support_files())
     files[OTTER_SUPPORT_NAME] = (TEMPLATE_DIR / OTTER_SUPPORT_NAME).read_bytes()
     files[HIDDEN_CASES_NAME] = HIDDEN_CASES_PATH.read_bytes()
+    files[OTTER_README_NAME] = OTTER_README.encode("utf-8")
     return files
+
+
+OTTER_README_NAME = "README.md"
+OTTER_README = """# The assignment for otter-grader
+
+Build it with `otter assign %s dist/`: `dist/student/` goes to students, `dist/autograder/*.zip`
+to Gradescope.
+
+**What this path does not protect.** Otter runs the tests in the student's own kernel, after the
+student's code, so a notebook can read `%s` (the hidden cases and their expected values) and
+the test files at grading time, and return what they hold: such a notebook scores full marks. That
+is how otter-grader works, not something this kit can change. For graded work, use the kit's own
+Gradescope zip (`gradescope/` in the release), where student code runs in a separate process that
+can read neither the cases nor the kit, and only plain data comes back; keep this folder for
+courses already on Otter, or for practice.
+""" % (OTTER_MASTER_NAME, HIDDEN_CASES_NAME)
 
 
 # -- Gradescope -------------------------------------------------------------------------------

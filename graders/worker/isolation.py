@@ -5,6 +5,7 @@ the child's own.
 Used by :mod:`.server`; imports only the standard library and :mod:`.runtime`.
 """
 
+import itertools
 import os
 import signal
 import stat
@@ -38,16 +39,39 @@ def quietly(function, *args):
         pass
 
 
-def reap_everything():
-    """As PID 1: kill and reap until no process but this one is left in the namespace."""
-    while True:
-        quietly(os.kill, -1, signal.SIGKILL)
+def _processes():
+    """Every process this one can see in /proc (in a PID namespace: the namespace's own)."""
+    try:
+        return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return []
+
+
+def kill_all_except(keep=()):
+    """As PID 1: kill and reap every process in the namespace but this one and those in ``keep``."""
+    me = os.getpid()
+    for _ in range(1000):
+        others = [pid for pid in _processes() if pid != me and pid not in keep]
+        if not others:
+            break
+        for pid in others:
+            quietly(os.kill, pid, signal.SIGKILL)
+        for pid in others:
+            try:
+                os.waitpid(pid, 0)
+            except (ChildProcessError, InterruptedError):
+                pass  # not ours (yet): its parent dies first, then it comes to us
+    _reap_zombies(keep)
+
+
+def _reap_zombies(keep):
+    for _ in range(10000):
         try:
-            os.waitpid(-1, 0)
+            pid = os.waitpid(-1, os.WNOHANG)[0]
         except ChildProcessError:
             return
-        except InterruptedError:
-            continue
+        if pid == 0:
+            return
 
 
 def _children():
@@ -75,45 +99,176 @@ def _children():
     return found
 
 
-def kill_descendants():
-    """Outside a PID namespace: kill every remaining descendant, including setsid daemons."""
+def kill_descendants(keep=()):
+    """Outside a PID namespace: kill every remaining descendant but those in ``keep``, including
+    setsid daemons (orphans re-parent to us: we are a subreaper)."""
     for _ in range(1000):
-        children = _children()
+        children = [pid for pid in _children() if pid not in keep]
         if not children:
             break
         for pid in children:
             quietly(os.kill, pid, signal.SIGKILL)
         for pid in children:
             quietly(os.waitpid, pid, 0)
-    while True:
+    _reap_zombies(keep)
+
+
+# -- what a child may leave outside its folders ------------------------------------------------
+
+_IPC = {"shm": ("shmid", "shmctl"), "msg": ("msqid", "msgctl"), "sem": ("semid", "semctl")}
+_IPC_RMID = 0
+#: world-writable folders a child could leave files in for the next one (swept where not covered)
+SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock", "/dev/mqueue")
+
+
+def ipc_objects():
+    """The System V IPC objects this process can see: ``{(kind, id): creator uid}``."""
+    found = {}
+    for kind, (id_column, _) in _IPC.items():
         try:
-            if os.waitpid(-1, os.WNOHANG) == (0, 0):
-                break
-        except ChildProcessError:
-            break
+            with open("/proc/sysvipc/%s" % kind) as table:
+                lines = table.read().splitlines()
+        except OSError:
+            continue
+        if not lines:
+            continue
+        columns = lines[0].split()
+        try:
+            id_at, cuid_at = columns.index(id_column), columns.index("cuid")
+        except ValueError:
+            continue
+        for line in lines[1:]:
+            fields = line.split()
+            try:
+                found[(kind, int(fields[id_at]))] = int(fields[cuid_at])
+            except (IndexError, ValueError):
+                continue
+    return found
+
+
+def remove_ipc_objects(uid, before):
+    """Remove every System V shared memory segment, message queue and semaphore set that ``uid``
+    created since ``before`` (an :func:`ipc_objects` snapshot): no memory held outside the child's
+    cap, no message left for the next notebook."""
+    libc = None
+    for (kind, number), creator in ipc_objects().items():
+        if creator != uid or (kind, number) in before:
+            continue
+        libc = libc or _libc()
+        function = getattr(libc, _IPC[kind][1], None)
+        if function is not None:
+            if kind == "sem":
+                function(number, 0, _IPC_RMID)
+            else:
+                function(number, _IPC_RMID, None)
+
+
+def sweep_shared_folders(uid, folders=SHARED_FOLDERS):
+    """Delete what ``uid`` (a user of the child's own) owns at the top of the shared ``folders``."""
+    for folder in folders:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            if info.st_uid != uid:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                empty(path)
+                quietly(os.rmdir, path)
+            else:
+                quietly(os.unlink, path)
+
+
+_FLAT_DEPTH = 32  #: folders deeper than this are moved to the top for the next pass of empty()
+_OPEN_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+_MOVED = itertools.count()
 
 
 def empty(folder):
-    """Delete everything inside ``folder``, whatever permissions the child left on it."""
+    """Delete everything inside ``folder``, whatever permissions the child left on it.
+
+    Iterative, on descriptors: no recursion and no long paths, however deep the child nested its
+    folders (deeper ones are moved up to ``folder`` and emptied in a later pass). Run only after
+    every process of the child is dead, so nothing changes under it."""
     try:
-        names = os.listdir(folder)
+        top = os.open(folder, _OPEN_DIR)
     except FileNotFoundError:
         return
     except PermissionError:
         quietly(os.chmod, folder, 0o700)
-        names = os.listdir(folder)
-    for name in names:
-        path = os.path.join(folder, name)
+        top = os.open(folder, _OPEN_DIR)
+    try:
+        for _ in range(100000):
+            if not _empty_pass(top):
+                return
+    finally:
+        os.close(top)
+
+
+def _names(fd):
+    try:
+        return os.listdir(fd)
+    except PermissionError:
+        quietly(os.fchmod, fd, 0o700)
         try:
-            mode = os.lstat(path).st_mode
+            return os.listdir(fd)
+        except OSError:
+            return []
+    except OSError:
+        return []
+
+
+def _empty_pass(top):
+    """Delete what can be reached within ``_FLAT_DEPTH``; True when deeper folders were moved up."""
+    moved = False
+    frames = [(top, None, _names(top))]  # (descriptor, name in its parent, names left to delete)
+    while frames:
+        fd, own_name, pending = frames[-1]
+        if not pending:
+            frames.pop()
+            if frames:
+                os.close(fd)
+                try:
+                    os.rmdir(own_name, dir_fd=frames[-1][0])
+                except OSError:
+                    pass
+            continue
+        name = pending.pop()
+        try:
+            info = os.stat(name, dir_fd=fd, follow_symlinks=False)
         except OSError:
             continue
-        if stat.S_ISDIR(mode):
-            quietly(os.chmod, path, 0o700)
-            empty(path)
-            quietly(os.rmdir, path)
-        else:
-            quietly(os.unlink, path)
+        if not stat.S_ISDIR(info.st_mode):
+            try:
+                os.unlink(name, dir_fd=fd)
+            except OSError:
+                pass
+            continue
+        if len(frames) > _FLAT_DEPTH:
+            try:
+                os.rename(name, ".flat-%d-%d" % (os.getpid(), next(_MOVED)), src_dir_fd=fd, dst_dir_fd=top)
+                moved = True
+            except OSError:
+                pass
+            continue
+        try:
+            child = os.open(name, _OPEN_DIR, dir_fd=fd)
+        except PermissionError:
+            try:
+                os.chmod(name, 0o700, dir_fd=fd)
+                child = os.open(name, _OPEN_DIR, dir_fd=fd)
+            except OSError:
+                continue
+        except OSError:
+            continue
+        frames.append((child, name, _names(child)))
+    return moved
 
 
 # -- a worker run by root without a sandbox --------------------------------
@@ -241,7 +396,7 @@ class IsolationFailed(Exception):
     code may run (the grader is told why)."""
 
 
-def private_mounts(kit_root, disk_mb, needed, extra=()):
+def private_mounts(kit_root, disk_mb, needed, extra=(), hide=()):
     """In a mount namespace of the worker's own: a private size-capped /tmp, every copy of the
     kit's solution and cases hidden (see :func:`kit_copies`), and the folders in ``needed`` (the
     Python install) reachable by the unprivileged child even when they sit under a private folder
@@ -255,14 +410,27 @@ def private_mounts(kit_root, disk_mb, needed, extra=()):
     try:
         _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
         _hide_kit_copies(libc, kit_root, needed, extra)
+        _hide_folders(libc, kit_root, needed, hide)
         size = "mode=1777,size=%dm" % max(int(disk_mb), 1)
         _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, size)
-        for shared in ("/var/tmp", "/dev/shm"):
-            if os.path.isdir(shared):
+        for shared in SHARED_FOLDERS[1:]:
+            if os.path.isdir(shared) and not os.path.islink(shared):
                 _mount(libc, "tmpfs", shared, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0755,size=4k")
     except (OSError, ValueError) as error:
         raise IsolationFailed("the kit's solution and cases could not be hidden from student code (%s)"
                               % (error,)) from None
+
+
+def _hide_folders(libc, kit_root, needed, hide):
+    """Cover each folder in ``hide`` whole (but what Python or the worker's own code needs in it)."""
+    own_code = os.path.join(os.path.realpath(kit_root), "graders")
+    needed = [os.path.realpath(p) for p in needed if os.path.isdir(p)] + [own_code]
+    for folder in sorted({os.path.realpath(p) for p in hide if os.path.isdir(p)}, key=len):
+        keep = [p for p in needed if _inside(p, folder) and p != folder]
+        if keep:
+            _cover(libc, folder, keep)
+        else:
+            _mount(libc, "tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0000,size=4k")
 
 
 def _hide_kit_copies(libc, kit_root, needed, extra):
@@ -302,25 +470,114 @@ def _can_become(uid):
     return os.waitpid(pid, 0)[1] == 0
 
 
-def isolate_unsandboxed(disk_mb, extra=()):
+MSG_ROOT_ONLY = ("student code would have to run as root here, which the kit never does: %s. Install Python "
+                 "where every user can read it (the system python3, /usr/local, or a virtual environment "
+                 "under /opt or /srv), or allow user namespaces so that bubblewrap can run")
+MSG_NOT_HIDDEN = "the sandbox could not hide the solution from student code: %s"
+
+
+def isolate_unsandboxed(disk_mb, extra=(), hide=()):
     """Worker run by root without a sandbox: a private /tmp, the kit's secrets hidden, and a user of
-    the child's own, when this machine allows them; returns the scratch folders and that user (or
-    None). ``extra``: copies of the kit the grader knows of (see :func:`kit_copies`). Raises
-    :class:`IsolationFailed` when hiding was possible here but failed."""
+    the child's own; returns the scratch folders, that user and the shared folders to sweep of
+    that user's files after each child (where they could not be covered). ``extra``: copies of the kit the
+    grader knows of (see :func:`kit_copies`); ``hide``: folders to hide whole (the Gradescope
+    ``source`` folder). Raises :class:`IsolationFailed` when student code could read a secret or
+    would run as root: then no student code may run.
+
+    Where the worker can have a mount namespace, the secrets are covered by empty mounts. Where it
+    cannot (a container without the capability, as on Gradescope), their group and other
+    permissions are taken off, for good, which leaves the owner's access alone; a probe forked as
+    the child's user then checks that it can read none of them and can still read Python."""
     kit_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     needed = [p for p in sys.path if p and os.path.isdir(p) and os.path.realpath(p) != kit_root]
     needed += [sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))]
     user = worker_uid(os.getpid())
     try:
-        private_mounts(kit_root, disk_mb, needed, extra)  # IsolationFailed goes up: nothing may run
+        private_mounts(kit_root, disk_mb, needed, extra, hide)  # IsolationFailed goes up
         scratch = ["/tmp"]
-    except (OSError, AttributeError):  # no mount namespace here (an unprivileged container, macOS)
+    except (OSError, AttributeError):  # no mount namespace here (a container, macOS)
+        blocked = sorted({_blocked_ancestor(path) for path in needed} - {None})
+        if blocked:
+            raise IsolationFailed(MSG_ROOT_ONLY % ("Python sits under %s, which other users cannot enter"
+                                                   % ", ".join(blocked))) from None
         scratch = [private_folder()]
-        if any(_blocked_ancestor(path) for path in needed):
-            user = None  # the child could not even import the standard library as another user
-    if user is not None and not _can_become(user):
-        user = None
-    return scratch, user
+        secrets = hide_by_permissions(kit_root, extra, hide, needed)
+        why = _probe_as(user, secrets, needed)
+        if why:
+            raise IsolationFailed(why) from None
+        return scratch, user, SHARED_FOLDERS
+    if not _can_become(user):
+        raise IsolationFailed(MSG_ROOT_ONLY % "this process may not switch to another user (no CAP_SETUID)")
+    return scratch, user, ()
+
+
+def hide_by_permissions(kit_root, extra, hide, needed):
+    """Take group and other permissions off every copy of the solution and cases (a checkout: all
+    of it but the worker's own code and folders Python needs; an installed copy: its secret
+    folders) and off the folders in ``hide``; return what must now be unreadable."""
+    checkouts, folders = kit_copies(os.path.realpath(kit_root), extra)
+    needed = [os.path.realpath(p) for p in needed if os.path.isdir(p)]
+    secrets = set(folders) | {os.path.realpath(p) for p in hide if os.path.lexists(p)}
+    for checkout in checkouts:
+        for name in sorted(os.listdir(checkout)):
+            path = os.path.join(checkout, name)
+            if name == "graders" or any(_inside(p, path) for p in needed):
+                continue  # (a virtual environment inside the checkout stays readable)
+            secrets.add(path)
+    for path in sorted(secrets):
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            continue
+        if not stat.S_ISLNK(mode):
+            quietly(os.chmod, path, stat.S_IMODE(mode) & 0o700)
+    return sorted(secrets)
+
+
+def _probe_as(uid, secrets, needed):
+    """Fork a probe as ``uid``: why student code could read a secret or not Python, or None."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_fd)
+            become_user(uid)
+            why = ""
+            for path in secrets:
+                try:
+                    if os.path.isdir(path):
+                        os.listdir(path)
+                    else:
+                        os.close(os.open(path, os.O_RDONLY))
+                except PermissionError:
+                    continue
+                except OSError:
+                    continue  # gone, or not a file one can open: nothing to read
+                why = MSG_NOT_HIDDEN % ("%s stays readable to other users" % path)
+                break
+            if not why:
+                for path in needed:
+                    try:
+                        os.listdir(path)
+                    except OSError:
+                        why = MSG_ROOT_ONLY % ("another user cannot read %s" % path)
+                        break
+            os.write(write_fd, why.encode("utf-8", "replace")[:2000])
+            os._exit(0)
+        except BaseException:  # noqa: BLE001
+            os._exit(1)
+    os.close(write_fd)
+    chunks = []
+    while True:
+        chunk = os.read(read_fd, 4096)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(read_fd)
+    status = os.waitpid(pid, 0)[1]
+    if status != 0:
+        return MSG_ROOT_ONLY % "this process may not switch to another user (no CAP_SETUID)"
+    return b"".join(chunks).decode("utf-8", "replace") or None
 
 
 def private_folder():

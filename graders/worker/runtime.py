@@ -83,6 +83,7 @@ def _error_summary(error, filename_prefix="<cell"):
 
 
 FLUSH_SECONDS = 0.02
+FLUSH_STEPS = 500  #: steps in one buffered report at most
 
 
 class _Emitter:
@@ -90,7 +91,8 @@ class _Emitter:
 
     The values of the calls in one report travel together in one inner frame (the payload), under
     the names ``v<position>`` and ``a<position>``; a step that has values says ``"values": true``.
-    Buffered, one report is written every ``FLUSH_SECONDS`` at most; unbuffered, one per step.
+    Buffered, one report is written every ``FLUSH_SECONDS`` or ``FLUSH_STEPS`` steps at most (its
+    header stays far below the worker's cap); unbuffered, one per step.
     """
 
     def __init__(self, fd, buffered=False):
@@ -109,7 +111,8 @@ class _Emitter:
                 if "args_after" in values:
                     self.values["a%d" % position] = values["args_after"]
             self.steps.append(header)
-            if not self.buffered or time.monotonic() - self.flushed_at >= FLUSH_SECONDS:
+            if (not self.buffered or len(self.steps) >= FLUSH_STEPS
+                    or time.monotonic() - self.flushed_at >= FLUSH_SECONDS):
                 self.flush()
         else:
             self.flush()
@@ -160,6 +163,8 @@ def apply_limits(limits):
             except (ValueError, OSError):
                 pass
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if hasattr(resource, "RLIMIT_MSGQUEUE"):  # no POSIX message queue outlives the child
+        resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
 
 
 def count_tasks(uid):

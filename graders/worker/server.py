@@ -23,6 +23,18 @@ the other functions need.
 
 Between two children the worker kills everything the last one started and empties the scratch
 folders, so nothing (file, process, module) carries over from one submission to the next.
+
+No child is forked from a process that has seen a submission. Right after set-up, before any
+request is read, the worker forks the *zygote* (:class:`Zygote`): a process that holds the cases'
+inputs and nothing else, never reads a request or a reply, and forks every child. The worker hands
+it two descriptors per child, a file holding that child's job (its own cells and steps) and the
+write end of the child's report pipe; the child reads its job itself. Freed memory of earlier
+submissions (their cells, values and replies) stays in the worker, where no student code runs.
+Student code may signal the zygote (in bubblewrap both run as the one user the sandbox maps).
+A notebook that stops it gets no results, only ``"refused": why``: the zygote dies at once, but its
+child may run on for a few steps, so which step did it cannot be told the same way every time.
+The worker then retires (``"retire": true``; it forks no zygote from its own memory again) and
+the grader starts a fresh worker for the next notebook.
 """
 
 import argparse
@@ -31,24 +43,30 @@ import json
 import os
 import select
 import signal
+import socket
+import struct
 import sys
+import tempfile
 import time
 
 from ..portable import wire
 from . import standins
-from .identity import become_user
+from .identity import become_user, worker_uid
 from .isolation import (
     PR_SET_CHILD_SUBREAPER,
     PR_SET_DUMPABLE,
     PR_SET_PDEATHSIG,
     IsolationFailed,
     empty,
+    ipc_objects,
     isolate_unsandboxed,
+    kill_all_except,
     kill_descendants,
     prctl,
     private_folder,
     quietly,
-    reap_everything,
+    remove_ipc_objects,
+    sweep_shared_folders,
 )
 from .runtime import FUNCTION_STRIKES, SKIPPED_DETAIL, CopyPlan, apply_limits, run_child
 
@@ -56,24 +74,34 @@ MAX_RESTARTS = 24
 GRACE_SECONDS = 1.0
 MAX_CHILD_FRAME_BYTES = 64 * 1024 * 1024  #: one step's report (honest ones are a few kB)
 MAX_CHILD_BYTES = 128 * 1024 * 1024  #: everything one child may send
+MAX_CHILD_HEADER_BYTES = 4 * 1024 * 1024  #: the JSON of one report (500 steps take some 100 kB)
+MAX_CELL_REPORTS = 200  #: cells reported one by one; the rest are counted by status
 MAX_CHILD_FRAMES = 20_000  #: reports one child may send (an honest one sends one per cell and call)
 MAX_DETAIL_CHARS = 1000
 MSG_MALFORMED = "it returned something that could not be sent back as plain data"
 MSG_REPORT_ENDED = "its report to the grader ended before this step did (it wrote to the grader's channel?)"
+MSG_ZYGOTE_GONE = ("it stopped one of the grader's own processes (os.kill of its parent process, or of every "
+                   "process it could signal), so none of its results can be trusted")
+ZYGOTE_SECONDS = 10.0  #: how long the zygote may take to fork a child or report one's end
 _RUNTIME_FAILED = 70  #: exit status of a child whose runtime (not student code) raised
 
 
 class Worker:
-    def __init__(self, stdin, stdout, scratch, child_user=None, refusal=None):
+    def __init__(self, stdin, stdout, scratch, child_user=None, refusal=None, sweep=()):
         self.stdin = stdin
         self.stdout = stdout
         self.calls = []
         self.plans = []  #: one CopyPlan per case
         self.limits = {}
         self.scratch = list(scratch)  #: folders emptied after every child; the first holds the workdir
-        self.child_user = child_user
+        self.child_user = child_user  #: None: the child keeps the worker's user (a sandbox's, or not root)
+        self.child_uid = child_user  #: the user of the current notebook's children (a fresh one each)
+        self.notebooks = 0
+        self.sweep = tuple(sweep)  #: shared folders to clear of the child's files (root, no namespace)
+        self.ipc_before = {}  #: System V IPC objects there before any child ran
         self.in_pid_namespace = os.getpid() == 1
         self.refusal = refusal  #: why no student code may run here (answered to every request), or None
+        self.zygote = None  #: forks every child (see :class:`Zygote`); made at set-up
 
     def serve(self):
         while True:
@@ -84,23 +112,38 @@ class Worker:
             op = header.get("op")
             if self.refusal is not None and op in ("setup", "run"):
                 self._send({"op": "error", "detail": self.refusal})
+            elif op == "setup" and self.zygote is not None:
+                # a second set-up would fork a zygote from a process that has seen submissions
+                self._send({"op": "error", "detail": "set up already"})
+            elif op == "run" and self.zygote is None:
+                self._send({"op": "error", "detail": "run before set-up"})
             elif op == "setup":
-                self.calls = header["calls"]
-                self.limits = header.get("limits", {})
-                self.plans = [CopyPlan(args) for args in wire.decode_values(header, blob)["args"]]
-                # objects that exist now are never collected: the children's garbage collector
-                # then leaves their pages alone instead of copying them
-                gc.collect()
-                gc.freeze()
-
-
+                self.load_setup(header, blob)
+                self.zygote = Zygote.fork(self._start_child, (self.stdin.fileno(), self.stdout.fileno()))
+                self.ipc_before = ipc_objects()
                 self._send({"op": "ready", "pid": os.getpid()})
             elif op == "run":
-                self._send_raw(self.run(header))
+                try:
+                    reply = self.run(header)
+                except GraderGone:
+                    return  # the child and all it started are dead already (see _run_child)
+                self._send_raw(reply)
+                if not self.zygote.alive:
+                    return  # retire: the grader starts a fresh worker
             elif op == "ping":
                 self._send({"op": "pong"})
             else:
                 self._send({"op": "error", "detail": "unknown op %r" % (op,)})
+
+    def load_setup(self, header, blob):
+        """Take the set-up frame: the calls, the limits and every case's inputs (as copy plans)."""
+        self.calls = header["calls"]
+        self.limits = header.get("limits", {})
+        self.plans = [CopyPlan(args) for args in wire.decode_values(header, blob)["args"]]
+        # objects that exist now are never collected: the children's garbage collector then
+        # leaves their pages alone instead of copying them
+        gc.collect()
+        gc.freeze()
 
     def _send(self, header):
         self._send_raw(wire.encode_frame(header))
@@ -117,9 +160,13 @@ class Worker:
         cells = request.get("cells", [])
         positions = request.get("calls")
         calls = self.calls if positions is None else [self.calls[p] for p in positions]
-        plans = self.plans if positions is None else [self.plans[p] for p in positions]
         ids = list(range(len(self.calls))) if positions is None else list(positions)
         reply = {"job": request.get("job"), "cells": [], "calls": [], "restarts": 0, "notes": []}
+        if self.child_user is not None:
+            # a user of its own for each notebook: nothing it owns (a keyring, a file it hid) is
+            # the next notebook's
+            self.notebooks += 1
+            self.child_uid = worker_uid(os.getpid(), self.notebooks)
         blobs, offset, last_blob, last_frame = [], 0, None, None
         deadline = time.monotonic() + float(limits.get("notebook_seconds", 60))
         skip_cells, skip_calls, strikes = set(), set(), {}
@@ -134,7 +181,7 @@ class Worker:
         while True:
             child_limits = dict(limits, skip_cells=sorted(skip_cells), skip_calls=sorted(skip_calls),
                                 strikes=dict(strikes), report_each_step=each_step)
-            outcome = self._run_child(cells, calls, plans, next_cell, next_call, child_limits, deadline)
+            outcome = self._run_child(cells, positions, next_cell, next_call, child_limits, deadline)
             for header, blob in outcome["events"]:
                 # steps are reported strictly in order: cells first, then calls; a frame for any
                 # other step was forged by student code and is dropped
@@ -143,7 +190,7 @@ class Worker:
                 if header.get("type") == "cell":
                     if header["index"] != next_cell:
                         continue
-                    reply["cells"].append(_clean_cell(header))
+                    self._report_cell(reply, _clean_cell(header))
                     next_cell = header["index"] + 1
                 elif header.get("type") == "call":
                     position = header.get("position")
@@ -166,6 +213,13 @@ class Worker:
                             entry["slot"] = position
                     reply["calls"].append(entry)
                     next_call = next_unskipped(position + 1)
+            if not self.zygote.alive:
+                # a step stopped the zygote: which one cannot be told for sure (the child may run on
+                # for a while), so no result of this notebook is kept and the worker retires
+                reply = {"job": request.get("job"), "cells": [], "calls": [], "restarts": reply["restarts"],
+                         "notes": [], "refused": MSG_ZYGOTE_GONE, "retire": True}
+                blobs = []
+                break
             if outcome["finished"] and next_cell >= len(cells) and next_call >= len(calls):
                 break
             if not each_step:
@@ -179,7 +233,7 @@ class Worker:
             # the child died or hung on the step after the last one it reported
             kind = outcome["why"]
             if next_cell < len(cells):
-                reply["cells"].append({"index": next_cell, "status": kind, "detail": outcome["detail"]})
+                self._report_cell(reply, {"index": next_cell, "status": kind, "detail": outcome["detail"]})
                 skip_cells.add(next_cell)
                 next_cell += 1
             elif next_call < len(calls):
@@ -207,25 +261,54 @@ class Worker:
         blob = b"".join(blobs)
         return wire._HEAD.pack(len(text), len(blob)) + text + blob
 
-    def _run_child(self, cells, calls, plans, start_cell, start_call, limits, deadline):
+    @staticmethod
+    def _report_cell(reply, entry):
+        """Keep the first ``MAX_CELL_REPORTS`` cells that did not just run fine; count the rest by
+        status (``"cells_omitted"``), so a notebook of a million failing cells makes a small reply."""
+        if entry.get("status") == "ok" and not entry.get("output_capped"):
+            return  # (the grader only looks at cells that failed or printed too much)
+        if len(reply["cells"]) < MAX_CELL_REPORTS:
+            reply["cells"].append(entry)
+            return
+        omitted = reply.setdefault("cells_omitted", {})
+        status = entry.get("status") if entry.get("status") in ("error", "timeout", "crashed") else "other"
+        omitted[status] = omitted.get(status, 0) + 1
+
+    def _start_child(self, job_fd, event_fd):
+        """In a child of the zygote: read this child's job, then run it (never returns)."""
+        job = _read_job(job_fd)
+        os.close(job_fd)
+        positions, limits = job["calls"], job["limits"]
+        calls = self.calls if positions is None else [self.calls[p] for p in positions]
+        plans = self.plans if positions is None else [self.plans[p] for p in positions]
+        _become_child(self._workdir(), event_fd)
+        if job.get("uid") is not None:
+            become_user(job["uid"])
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after the switch of user, which clears it
+        apply_limits(limits)
+        run_child(event_fd, job["cells"], calls, plans, job["start_cell"], job["start_call"], True, limits)
+
+    def _workdir(self):
+        return os.path.join(self.scratch[0], "submission")
+
+    def _run_child(self, cells, positions, start_cell, start_call, limits, deadline):
         read_fd, write_fd = os.pipe()
-        workdir = os.path.join(self.scratch[0], "submission")
+        workdir = self._workdir()
         os.makedirs(workdir, exist_ok=True)
-        if self.child_user is not None:
-            os.chown(workdir, self.child_user, self.child_user)
+        if self.child_uid is not None:
+            os.chown(workdir, self.child_uid, self.child_uid)
         os.chmod(workdir, 0o700)
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            try:
-                os.close(read_fd)
-                _become_child(workdir, write_fd)
-                if self.child_user is not None:
-                    become_user(self.child_user)
-                apply_limits(limits)
-                run_child(write_fd, cells, calls, plans, start_cell, start_call, True, limits)
-            finally:
-                os._exit(_RUNTIME_FAILED)
-        os.close(write_fd)
+        job_fd = _job_file({"cells": cells, "calls": positions, "start_cell": start_cell,
+                            "start_call": start_call, "limits": limits, "uid": self.child_uid}, self.scratch[0])
+        try:
+            pid = self.zygote.spawn(job_fd, write_fd)
+        finally:
+            os.close(job_fd)
+            os.close(write_fd)
+        if pid is None:
+            os.close(read_fd)
+            self._clean_up()
+            return {"events": [], "finished": False, "why": "crashed", "detail": MSG_ZYGOTE_GONE}
         events, finished, why, detail = [], False, "crashed", ""
         buffer = bytearray()
         received = frames = 0
@@ -242,8 +325,13 @@ class Worker:
                 in_cells = reached["cell"] < last_cell
                 step_limit = float(limits.get("cell_seconds", 10) if in_cells else limits.get("call_seconds", 5))
                 wait = min(step_started + allowance + step_limit + GRACE_SECONDS, deadline) - time.monotonic()
-                ready = select.select([read_fd], [], [], max(wait, 0))[0] if wait > 0 else []
-                if not ready:
+                watched = [read_fd] if self.stdin is None else [read_fd, self.stdin]
+                ready = select.select(watched, [], [], max(wait, 0))[0] if wait > 0 else []
+                if self.stdin is not None and self.stdin in ready:
+                    self.stdin.drain()
+                    if read_fd not in ready:
+                        continue
+                elif not ready:
                     why, detail = "timeout", "stopped after %g s (hard limit)" % step_limit
                     break
                 chunk = os.read(read_fd, 1 << 20)
@@ -299,22 +387,197 @@ class Worker:
         return {"events": events, "finished": finished, "why": why, "detail": detail}
 
     def _reap(self, pid):
-        """Kill the child and everything it started; return the child's wait status."""
+        """Kill the child and everything it started; return the child's wait status (0 when the
+        zygote, which reaps it, could not tell)."""
         quietly(os.kill, pid, signal.SIGKILL)
         quietly(os.killpg, pid, signal.SIGKILL)
+        status = self.zygote.wait(pid)
+        keep = (self.zygote.pid,) if self.zygote.alive else ()
         if self.in_pid_namespace:
-            # PID 1 of the sandbox: every other process in it descends from this child
-            quietly(os.kill, -1, signal.SIGKILL)
-        status = os.waitpid(pid, 0)[1]
-        if self.in_pid_namespace:
-            reap_everything()
+            # PID 1 of the sandbox: every other process in it but the zygote descends from the child
+            kill_all_except(keep)
         else:
-            kill_descendants()
-        return status
+            kill_descendants(keep)
+        return 0 if status is None else status
 
     def _clean_up(self):
         for folder in self.scratch:
             empty(folder)
+        uid = self.child_uid if self.child_uid is not None else os.getuid()
+        remove_ipc_objects(uid, self.ipc_before)
+        if self.sweep:
+            sweep_shared_folders(uid, self.sweep)
+
+
+class Zygote:
+    """The process that forks every child (see the module's docstring).
+
+    It holds the cases' inputs and copy plans and nothing else, and only waits for ``(job file,
+    report pipe)`` pairs on a socket of its own, forks a child for each, says its pid, reaps it and
+    says its wait status. It reads no job: ``start_child(job_fd, event_fd)`` runs in the child.
+    The first is forked at set-up (:meth:`fork`); one that student code killed is replaced by a
+    fresh interpreter (:meth:`exec`), never by a fork of the worker.
+    """
+
+    _MESSAGE = struct.Struct("=ci")
+
+    def __init__(self, pid, channel):
+        self.pid = pid
+        self.socket = channel
+        self.alive = True
+
+    @classmethod
+    def fork(cls, start_child, close_fds=()):
+        """Fork the zygote from this process (right after set-up: it has seen no submission)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ours.close()
+                for fd in close_fds:
+                    quietly(os.close, fd)
+                prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+                prctl(PR_SET_CHILD_SUBREAPER, 0)
+                _zygote_loop(theirs, start_child, _ignore_signals())
+            finally:
+                os._exit(0)
+        theirs.close()
+        return cls(pid, ours)
+
+    def spawn(self, job_fd, event_fd):
+        """Fork a child that runs the job in ``job_fd`` and reports on ``event_fd``; its pid, or
+        None when the zygote is gone."""
+        try:
+            socket.send_fds(self.socket, [b"F"], [job_fd, event_fd])
+        except OSError:
+            return self._gone()
+        return self._expect(b"P")
+
+    def wait(self, pid):
+        """The wait status of the child ``pid`` (already killed), or None when the zygote is gone."""
+        if not self.alive:
+            return None
+        return self._expect(b"S")
+
+    def _expect(self, kind, seconds=ZYGOTE_SECONDS):
+        data = b""
+        deadline = time.monotonic() + seconds
+        while len(data) < self._MESSAGE.size:
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                return self._gone()
+            if not select.select([self.socket], [], [], min(wait, 0.05))[0]:
+                if self._stopped():
+                    return self._gone()
+                continue
+            try:
+                chunk = self.socket.recv(self._MESSAGE.size - len(data))
+            except OSError:
+                chunk = b""
+            if not chunk:
+                return self._gone()
+            data += chunk
+        got, value = self._MESSAGE.unpack(data)
+        return value if got == kind else self._gone()
+
+    def _stopped(self):
+        """Has the zygote died or been stopped (SIGSTOP from student code)?"""
+        try:
+            return os.waitpid(self.pid, os.WNOHANG | os.WUNTRACED)[0] != 0
+        except ChildProcessError:
+            return True
+
+    def _gone(self):
+        """The zygote died or stopped answering: make sure it is dead; it forks nothing more."""
+        if self.alive:
+            self.alive = False
+            quietly(os.kill, self.pid, signal.SIGKILL)
+            quietly(os.waitpid, self.pid, 0)
+            self.socket.close()
+        return None
+
+
+#: signals the zygote ignores (student code may send them); only SIGKILL and SIGSTOP reach it
+_IGNORED = tuple(number for number in signal.valid_signals()
+                 if number not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD) and number < signal.SIGRTMIN)
+
+
+def _ignore_signals():
+    """Ignore every catchable signal but SIGCHLD; return the dispositions the children get back."""
+    before = {}
+    for number in _IGNORED:
+        try:
+            before[number] = signal.signal(number, signal.SIG_IGN)
+        except (OSError, ValueError):
+            pass
+    return before
+
+
+def _zygote_loop(channel, start_child, dispositions=None):
+    message = Zygote._MESSAGE
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(channel, 16, 4)
+        except OSError:
+            return
+        if not data:
+            return
+        if len(fds) != 2:
+            for fd in fds:
+                quietly(os.close, fd)
+            continue
+        job_fd, event_fd = fds
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            try:
+                channel.close()
+                for number, handler in (dispositions or {}).items():
+                    signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+                start_child(job_fd, event_fd)
+            finally:
+                os._exit(_RUNTIME_FAILED)
+        os.close(job_fd)
+        os.close(event_fd)
+        try:
+            channel.sendall(message.pack(b"P", pid))
+            while True:
+                try:
+                    status = os.waitpid(pid, 0)[1]
+                    break
+                except InterruptedError:
+                    continue
+                except ChildProcessError:
+                    status = 0
+                    break
+            channel.sendall(message.pack(b"S", status))
+        except OSError:
+            return
+
+
+def _job_file(job, folder):
+    """A file holding ``job`` as JSON, open for reading at its start (in memory where possible)."""
+    data = json.dumps(job, separators=(",", ":")).encode("utf-8")
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("job", os.MFD_CLOEXEC)
+    else:  # macOS: an unlinked file in the worker's own folder
+        handle, path = tempfile.mkstemp(dir=folder)
+        os.unlink(path)
+        fd = handle
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _read_job(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return json.loads(b"".join(chunks).decode("utf-8"))
 
 
 def _become_child(workdir, event_fd):
@@ -337,7 +600,7 @@ def _split_frame(buffer, start):
     if len(buffer) - start < head:
         return None
     text_len, blob_len = wire._HEAD.unpack_from(buffer, start)
-    if text_len + blob_len > MAX_CHILD_FRAME_BYTES:
+    if text_len + blob_len > MAX_CHILD_FRAME_BYTES or text_len > MAX_CHILD_HEADER_BYTES:
         raise ValueError("frame too large")
     end = start + head + text_len + blob_len
     if len(buffer) < end:
@@ -360,15 +623,22 @@ def _well_formed(header, cell_count, call_count):
     return False
 
 
+#: the type of every field a child's report may carry; any other field, or value, is dropped
+_FIELD_TYPES = {"status": str, "detail": str, "output_tail": str, "output_capped": bool, "seconds": float}
+
+
 def _clean_fields(header, keep):
-    """Copy the ``keep`` fields of an untrusted header: strings cut short, numbers as numbers."""
+    """Copy the ``keep`` fields of an untrusted header that have their expected type (see
+    ``_FIELD_TYPES``): strings cut short, seconds a finite number, never a bool or an object."""
     clean = {}
     for key in keep:
-        value = header.get(key)
-        if type(value) is str:
+        value, wanted = header.get(key), _FIELD_TYPES[key]
+        if wanted is str and type(value) is str:
             clean[key] = value[:MAX_DETAIL_CHARS]
-        elif type(value) in (int, float, bool) and key != "status":
+        elif wanted is bool and type(value) is bool:
             clean[key] = value
+        elif wanted is float and type(value) in (int, float) and 0 <= value < 1e9:
+            clean[key] = float(value)
     return clean
 
 
@@ -408,6 +678,8 @@ def main(argv=None):
                         help="run student code as a user id of this worker's own (the worker is root, unsandboxed)")
     parser.add_argument("--kit-copy", action="append", default=[],
                         help="another folder holding the solution or cases, to hide (with --own-user)")
+    parser.add_argument("--hide", action="append", default=[],
+                        help="a folder student code must not read at all (with --own-user)")
     parser.add_argument("--disk-mb", type=int, default=64, help="size of the private /tmp (with --child-user)")
     options = parser.parse_args(argv)
     prctl(PR_SET_DUMPABLE, 0)  # same-user processes may not read our memory or descriptors
@@ -419,12 +691,12 @@ def main(argv=None):
     else:
         prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of a child come back to us, to be killed
     standins.install(options.dnn_utils)
-    child_user, refusal = None, None
+    child_user, refusal, sweep = None, None, ()
     if options.workdir:  # the sandbox's private /tmp
         scratch = [options.workdir]
     elif options.own_user:
         try:
-            scratch, child_user = isolate_unsandboxed(options.disk_mb, options.kit_copy)
+            scratch, child_user, sweep = isolate_unsandboxed(options.disk_mb, options.kit_copy, options.hide)
         except IsolationFailed as error:
             scratch, refusal = [private_folder()], str(error)
     else:
@@ -435,21 +707,44 @@ def main(argv=None):
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
     try:
-        Worker(_Reader(stdin), stdout, scratch, child_user, refusal).serve()
+        Worker(_Reader(stdin), stdout, scratch, child_user, refusal, sweep).serve()
     finally:
         if not options.workdir and scratch[0] != "/tmp":
             empty(scratch[0])
             quietly(os.rmdir, scratch[0])
 
 
+class GraderGone(Exception):
+    """The grader's end of the request pipe closed: it died (perhaps by SIGKILL), so stop."""
+
+
 class _Reader:
-    """Exact reads on an unbuffered pipe."""
+    """Reads on the unbuffered request pipe, and a watch on it while a child runs (:meth:`drain`)."""
 
     def __init__(self, raw):
         self.raw = raw
+        self.pending = bytearray()  #: request bytes read early by drain()
 
     def read(self, size):
+        if self.pending:
+            chunk = bytes(self.pending[:size])
+            del self.pending[:size]
+            return chunk
         return self.raw.read(size)
+
+    def fileno(self):
+        return self.raw.fileno()
+
+    def drain(self):
+        """The pipe is readable: keep what the grader sent ahead (the next request), or raise
+        :class:`GraderGone` at its end. The kernel's parent-death signal does not reach a sandbox
+        whose bubblewrap lost the right to signal it, so this is how the worker learns."""
+        chunk = self.raw.read(1 << 16)
+        if not chunk:
+            raise GraderGone()
+        if len(self.pending) + len(chunk) > wire.MAX_FRAME_BYTES + (1 << 16):
+            raise GraderGone()  # (no honest grader sends that much ahead)
+        self.pending += chunk
 
 
 if __name__ == "__main__":

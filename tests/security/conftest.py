@@ -9,7 +9,7 @@ import pytest
 
 from graders.grade import Grader
 from graders.sandbox import worker_launch
-from tests.security.support import FAST, Listener
+from tests.security.support import FAST, ROOMY, Listener
 
 MODES = ("bwrap", "process")
 #: CI sets this so that a machine without a working bubblewrap fails the suite instead of skipping
@@ -56,6 +56,15 @@ def grader(mode, shared_graders):
     if mode not in shared_graders:
         shared_graders[mode] = Grader(limits=FAST, sandbox=mode)
     return shared_graders[mode]
+
+
+@pytest.fixture
+def roomy_grader(mode, shared_graders):
+    """As ``grader``, with the time to touch the whole memory limit (see ``ROOMY``)."""
+    key = mode + "-roomy"
+    if key not in shared_graders:
+        shared_graders[key] = Grader(limits=ROOMY, sandbox=mode)
+    return shared_graders[key]
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,12 @@ lines, after a header of ``# key: value`` lines:
 - ``omits``: reference functions left out of the notebook (the attack tries to steal them);
 - ``where``: ``end`` (default: after the honest cells) or ``start`` (right after the import cell);
 - ``modes``: ``all`` (default), or ``strong`` (bubblewrap, or the fallback run by root, which
-  gives student code a user and a /tmp of its own), or ``bwrap``.
+  gives student code a user and a /tmp of its own), or ``bwrap``;
+- ``limits``: ``roomy`` to run under :data:`ROOMY` instead of :data:`FAST` (attacks whose honest
+  effect, such as touching hundreds of MB, takes more than a second on a busy machine);
+- ``refused``: ``shared-user`` when the attack stops the grader's own process wherever student
+  code runs as that process's user (bubblewrap, or the fallback run by a user who is not root):
+  there the notebook must get the refusal (no marks, a message saying why), not its honest score.
 
 Placeholders in the cells are filled per run: ``{{SENTINEL}}`` (a file outside the sandbox that
 must stay absent), ``{{HOSTTMP}}`` (the same in the host's /tmp), ``{{OUTSIDE}}`` (a folder beside
@@ -36,6 +41,8 @@ ATTACKS = Path(__file__).resolve().parent / "attacks"
 SPEC = load_spec()
 #: short limits, so hangs cost seconds; memory low enough that a bomb cannot hurt the CI machine
 FAST = Limits(cell_seconds=1, call_seconds=0.5, notebook_seconds=30, memory_mb=768)
+#: as FAST, but a cell may take long enough to touch the whole memory limit on a loaded machine
+ROOMY = Limits(cell_seconds=30, call_seconds=0.5, notebook_seconds=60, memory_mb=768)
 ATTACK_COMM = "dnnattack"  #: attacks name the processes they start so the tests can look for them
 _REPORT = re.compile(r"REPORT ([^()]*?)(?: \(cell \d+, line \d+\)|$)")
 
@@ -51,6 +58,8 @@ class Attack:
     omits: tuple[str, ...] = ()
     where: str = "end"
     modes: str = "all"
+    refused: str = ""
+    limits: str = "fast"
     header: dict = field(default_factory=dict)
 
     @property
@@ -64,6 +73,9 @@ class Attack:
             return strong(mode)
         return True
 
+    def refused_in(self, mode: str) -> bool:
+        return self.refused == "shared-user" and shares_user(mode)
+
     def notebook(self, **values: str) -> bytes:
         cells = solution_cells(omit=self.omits)
         attack = [fill(cell, values) for cell in self.cells]
@@ -72,6 +84,11 @@ class Attack:
         else:
             cells.extend(attack)
         return notebook_bytes(cells)
+
+
+def shares_user(mode: str) -> bool:
+    """Does student code run as the user of the worker's own processes in ``mode`` here?"""
+    return mode == "bwrap" or os.geteuid() != 0
 
 
 def strong(mode: str) -> bool:
@@ -91,7 +108,7 @@ def load_attack(path: Path) -> Attack:
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     body_started = False
     for line in lines:
-        match = re.match(r"# (spoils|omits|where|modes|attack): ?(.*)$", line.strip())
+        match = re.match(r"# (spoils|omits|where|modes|refused|limits|attack): ?(.*)$", line.strip())
         if not body_started and match:
             header[match.group(1)] = match.group(2).strip()
             continue
@@ -106,7 +123,8 @@ def load_attack(path: Path) -> Attack:
         cells.append("".join(current))
     names = lambda key: tuple(n for n in re.split(r"[,\s]+", header.get(key, "")) if n and n != "none")  # noqa: E731
     return Attack(path.stem, path.parent.name, tuple(cells), frozenset(names("spoils")), names("omits"),
-                  header.get("where", "end"), header.get("modes", "all"), header)
+                  header.get("where", "end"), header.get("modes", "all"), header.get("refused", ""),
+                  header.get("limits", "fast"), header)
 
 
 def attacks(category: str | None = None) -> list[Attack]:
@@ -124,6 +142,16 @@ def reports(result: GradeResult) -> dict[str, str]:
                     key, value = pair.split("=", 1)
                     found[key.strip()] = value.strip()
     return found
+
+
+def refusal_holds(result: GradeResult) -> list[str]:
+    """What is wrong with ``result`` for a notebook that stopped the grader's own process."""
+    problems = []
+    if result.score != 0 or result.status != "graded":
+        problems.append("score %s, status %s: not the refusal" % (result.score, result.status))
+    if not any(event.kind == "refused" and "grader's own processes" in event.message for event in result.events):
+        problems.append("no refusal that says why: %s" % [e.message for e in result.events])
+    return problems
 
 
 def honest_score_holds(result: GradeResult, spoiled: frozenset[str] | set[str]) -> list[str]:
@@ -188,5 +216,6 @@ class Listener:
         self.socket.close()
 
 
-__all__ = ["ATTACKS", "ATTACK_COMM", "Attack", "FAST", "IMPORT_CELL", "KIT_ROOT", "Listener", "SPEC",
-           "attack_processes", "attacks", "fill", "honest_score_holds", "load_attack", "reports", "strong"]
+__all__ = ["ATTACKS", "ATTACK_COMM", "Attack", "FAST", "ROOMY", "IMPORT_CELL", "KIT_ROOT", "Listener", "SPEC",
+           "attack_processes", "attacks", "fill", "honest_score_holds", "load_attack", "refusal_holds", "reports",
+           "shares_user", "strong"]

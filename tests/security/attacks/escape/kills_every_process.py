@@ -1,5 +1,6 @@
 # attack: send SIGKILL to every process it is allowed to signal
 # modes: strong
+# refused: shared-user
 # %%
 import os
 import signal

@@ -1,5 +1,6 @@
 # attack: stop, interrupt or kill the worker that runs the notebook
 # modes: strong
+# refused: shared-user
 # %%
 import os
 import signal

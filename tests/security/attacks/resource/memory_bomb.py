@@ -1,4 +1,5 @@
 # attack: allocate and touch memory until something stops it (at most 2.5 GB, so CI is safe anyway)
+# limits: roomy
 # %%
 chunks = []
 why = "none"
