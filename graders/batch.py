@@ -339,7 +339,7 @@ def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path |
               workers: int | None = None, scheduler: str | None = None, regrade: bool = False,
               limits: Limits | None = None, sandbox: str = "auto", progress_stream=None,
               show_progress: bool | None = None,
-              grade_function: Callable[..., dict] = grade_submission) -> BatchSummary:
+              grade_function: Callable[..., dict] = grade_submission, wait: bool = False) -> BatchSummary:
     """Grade every submission in ``source`` (a folder or .zip) into the SQLite ``gradebook``.
 
     Parameters
@@ -355,13 +355,16 @@ def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path |
         Grade everything again, even submissions already graded with the same content and cases.
     grade_function : callable
         ``(student_id, file_name, data, settings) -> dict`` like :func:`grade_submission`.
+    wait : bool
+        When another batch is grading into ``gradebook``, wait for it instead of raising
+        :class:`~graders.errors.UserError` (one batch writes a gradebook at a time).
     """
     _relax_garbage_collector()
     started = time.monotonic()
     limits = limits or Limits()
     settings = {"limits": asdict(limits), "sandbox": sandbox}
     context = grading_context()
-    with SubmissionSource(source) as files, Gradebook(gradebook) as book:
+    with SubmissionSource(source) as files, Gradebook(gradebook, writer=True, wait=wait) as book:
         found = discover(files)
         if not found.submissions:
             raise UserError(MSG_NOTHING_FOUND.format(path=source))

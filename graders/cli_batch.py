@@ -17,7 +17,7 @@ def _cmd_batch(args) -> int:
     limits = limits_from_args(args)
     summary = run_batch(args.submissions, args.gradebook, roster=args.roster, workers=args.workers,
                         scheduler=args.scheduler, regrade=args.regrade, limits=limits, sandbox=args.sandbox,
-                        show_progress=False if args.quiet else None)
+                        show_progress=False if args.quiet else None, wait=args.wait)
     if not args.quiet:
         print(format_summary(summary))
     return 0
@@ -71,6 +71,9 @@ def register(subparsers, register_command) -> None:
                             help="grade every submission again, even those already graded with the "
                                  "same content and cases")
         parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+        parser.add_argument("--wait", action="store_true",
+                            help="if another batch is grading into the same gradebook, wait for it to "
+                                 "finish instead of stopping")
         add_limit_options(parser)
 
     def configure_export(parser):

@@ -27,9 +27,12 @@ a Dask cluster.
 from __future__ import annotations
 
 import datetime as _dt
+import fcntl
 import json
+import os
 import sqlite3
 import statistics
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +53,22 @@ MSG_NEWER_SCHEMA = (
     "Upgrade the kit: pip install -U dnn-step-by-step-grader."
 )
 MSG_NO_GRADEBOOK = "no gradebook at {path}; run `dnngrade batch SUBMISSIONS --gradebook {path}` first"
+MSG_DAMAGED = (
+    "{path} is damaged ({why}): its grades cannot be trusted. Restore it from a backup, or move it "
+    "away and run `dnngrade batch` again to grade every submission into a new one."
+)
+MSG_BUSY = (
+    "another `dnngrade batch` is grading into {path} ({holder}). Wait for it to finish, or run "
+    "this one with --wait to start when it does."
+)
+MSG_CANNOT_WRITE = (
+    "could not write to the gradebook {path}: {why}. The grades committed before this one are kept. "
+    "{advice} Then run the same command again: it goes on where it stopped."
+)
+_ADVICE = {
+    "full": "Free some disk space (or give --gradebook a file on another disk).",
+    "readonly": "Make the gradebook, and the folder it is in, writable by this user.",
+}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -199,22 +218,59 @@ class Gradebook:
         Raise :class:`~graders.errors.UserError` instead of creating a new file.
     """
 
-    def __init__(self, path: str | Path, must_exist: bool = False):
+    def __init__(self, path: str | Path, must_exist: bool = False, writer: bool = False, wait: bool = False):
         self.path = Path(path)
+        self._lock = None
         if must_exist and not self.path.exists():
             raise UserError(MSG_NO_GRADEBOOK.format(path=self.path))
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)
+        if writer:
+            self._lock = _WriterLock(self.path, wait)
+        existed = self.path.exists() and self.path.stat().st_size > 0
+        try:
+            self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)
+        except sqlite3.Error as error:
+            self._release()
+            raise UserError(MSG_NOT_A_GRADEBOOK.format(path=self.path, why=error)) from None
         self.db.row_factory = sqlite3.Row
         try:
+            if existed:
+                self._check_integrity()
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")  # durable across a killed process, not a power cut
             self.db.execute("PRAGMA foreign_keys=ON")
             self._ensure_schema()
+        except UserError:
+            self.close()
+            raise
         except sqlite3.DatabaseError as error:
-            self.db.close()
-            raise UserError(MSG_NOT_A_GRADEBOOK.format(path=self.path, why=error)) from None
+            self.close()
+            raise UserError(self._why_not(error)) from None
+
+    def _check_integrity(self) -> None:
+        """``PRAGMA quick_check`` before any use: a damaged file is refused with a clear message."""
+        try:
+            rows = [row[0] for row in self.db.execute("PRAGMA quick_check(5)")]
+        except sqlite3.DatabaseError as error:
+            if "not a database" in str(error) or "encrypted" in str(error):
+                raise UserError(MSG_NOT_A_GRADEBOOK.format(path=self.path, why=error)) from None
+            raise UserError(MSG_DAMAGED.format(path=self.path, why=error)) from None
+        if rows != ["ok"]:
+            raise UserError(MSG_DAMAGED.format(path=self.path, why="; ".join(str(r) for r in rows)[:300]))
+
+    def _why_not(self, error: sqlite3.Error) -> str:
+        text = str(error)
+        if "not a database" in text or "encrypted" in text:
+            return MSG_NOT_A_GRADEBOOK.format(path=self.path, why=text)
+        if "malformed" in text or "corrupt" in text:
+            return MSG_DAMAGED.format(path=self.path, why=text)
+        return cannot_write_message(self.path, error)
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def _ensure_schema(self) -> None:
         tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -237,10 +293,13 @@ class Gradebook:
 
     def transaction(self):
         """``with gradebook.transaction():`` commits on success, rolls back on error."""
-        return _Transaction(self.db)
+        return _Transaction(self)
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.db.close()
+        finally:
+            self._release()
 
     def __enter__(self) -> Gradebook:
         return self
@@ -418,13 +477,102 @@ class Gradebook:
 
 
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error; an SQLite failure on the way (a full disk,
+    a read-only file, a damaged page) becomes a :class:`UserError` that says what to do."""
+
+    def __init__(self, book: Gradebook):
+        self.book = book
+        self.db = book.db
 
     def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise UserError(self.book._why_not(error)) from None
         return self.db
 
     def __exit__(self, exc_type, exc, tb):
-        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if exc_type is None:
+            try:
+                self.db.execute("COMMIT")
+                return False
+            except sqlite3.Error as error:
+                exc = error
+        try:
+            self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        if isinstance(exc, sqlite3.Error):
+            raise UserError(self.book._why_not(exc)) from None
         return False
+
+
+def cannot_write_message(path: Path, error: BaseException) -> str:
+    """What to tell the user when a write to the gradebook at ``path`` failed with ``error``."""
+    text = str(error) or type(error).__name__
+    lowered = text.lower()
+    if "full" in lowered or "no space" in lowered:
+        advice = _ADVICE["full"]
+    elif "readonly" in lowered or "read-only" in lowered or "permission" in lowered:
+        advice = _ADVICE["readonly"]
+    else:
+        advice = "Check the disk and the file's permissions."
+    return MSG_CANNOT_WRITE.format(path=path, why=text, advice=advice)
+
+
+_HELD: set[str] = set()  #: gradebooks a batch of this process writes (POSIX locks do not see those)
+_HELD_CHANGED = threading.Condition()
+
+
+class _WriterLock:
+    """One batch at a time per gradebook: a POSIX lock on ``<gradebook>.lock``, which the kernel
+    releases when the process ends however it ends, and which processes forked by the batch (its
+    pool) do not inherit; within one process, a registry does the same. The file says who holds it."""
+
+    def __init__(self, path: Path, wait: bool):
+        self.key = os.path.realpath(path)
+        self.path = path.with_name(path.name + ".lock")
+        with _HELD_CHANGED:
+            while self.key in _HELD:
+                if not wait:
+                    raise UserError(MSG_BUSY.format(path=path, holder="pid %d, this process" % os.getpid()))
+                _HELD_CHANGED.wait()
+            _HELD.add(self.key)
+        try:
+            self.fd = self._lock(path, wait)
+        except BaseException:
+            self._forget()
+            raise
+
+    def _lock(self, path: Path, wait: bool) -> int:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as error:
+            raise UserError(cannot_write_message(path, error)) from None
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except (BlockingIOError, PermissionError):
+            try:
+                holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "pid unknown"
+            finally:
+                os.close(fd)
+            raise UserError(MSG_BUSY.format(path=path, holder=holder)) from None
+        except OSError:
+            pass  # a file system without locks (some network mounts): go on unlocked
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, ("pid %d, since %s" % (os.getpid(), _now())).encode(), 0)
+        except OSError:
+            pass
+        return fd
+
+    def _forget(self) -> None:
+        with _HELD_CHANGED:
+            _HELD.discard(self.key)
+            _HELD_CHANGED.notify_all()
+
+    def release(self) -> None:
+        try:
+            os.close(self.fd)  # (the lock goes with it; the file stays, harmless)
+        finally:
+            self._forget()

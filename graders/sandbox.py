@@ -329,8 +329,11 @@ def bwrap_options(disk_mb: int = DEFAULT_DISK_MB, as_root: bool = False) -> list
     return options
 
 
-def _worker_command() -> list[str]:
-    return [sys.executable, "-I", "-c", _BOOT, "--dnn-utils", SANDBOX_KIT + "/dnn_utils.py", "--workdir", "/tmp"]
+def _worker_command(identity: str = "mapped") -> list[str]:
+    command = [sys.executable, "-I", "-c", _BOOT, "--dnn-utils", SANDBOX_KIT + "/dnn_utils.py", "--workdir", "/tmp"]
+    if identity == "own":  # the sandbox's user is the worker's alone: its keyrings can be cleared
+        command.append("--own-sandbox-user")
+    return command
 
 
 def bwrap_launch(disk_mb: int = DEFAULT_DISK_MB, identity: str = "auto") -> Launch:
@@ -346,13 +349,13 @@ def bwrap_launch(disk_mb: int = DEFAULT_DISK_MB, identity: str = "auto") -> Laun
     if identity == "mapped":
         options = ["--unshare-user", "--disable-userns"] + options
     bwrap = shutil.which("bwrap") or "bwrap"
-    return Launch([bwrap] + options + _worker_command(), _base_env(), "bwrap", "", cwd="/",
+    return Launch([bwrap] + options + _worker_command(identity), _base_env(), "bwrap", "", cwd="/",
                   userns=identity == "own", identity=identity)
 
 
 def _probe(launch: Launch) -> str | None:
     """Start ``launch``'s sandbox with a trivial Python command; None when it works."""
-    command = _worker_command()
+    command = _worker_command(launch.identity)
     probe_argv = launch.argv[: len(launch.argv) - len(command)]
     probe_argv += [sys.executable, "-I", "-S", "-c", "import os; os.write(1, b'ok')"]
     probe = replace(launch, argv=probe_argv)

@@ -70,7 +70,8 @@ def test_transposed_shape_hint_and_keepdims_hint():
     assert checks.HINT_SHAPE_KEEPDIMS in verdict.message
 
 
-@pytest.mark.parametrize("factor,phrase", [(-1, "opposite sign"), (4, "4 times too large"), (0.5, "too small")])
+@pytest.mark.parametrize("factor,phrase", [(-1, "opposite sign"), (4, "about 4 times the right value"),
+                                           (0.5, "about half the right value"), (0.7, "too small")])
 def test_hidden_messages_describe_without_showing(factor, phrase):
     expected = np.array([[0.123456789, -2.5], [3.25, 0.7]])
     verdict = judge("initialize_parameters", {"W1": expected}, {"W1": expected * factor},

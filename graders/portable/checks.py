@@ -469,7 +469,7 @@ def _check_values(path, expected, got, rtol, atol, hidden, label):
         return
     if hidden:
         raise _Fail("values", MSG_VALUES_HIDDEN.format(
-            path=path, label=label or "hidden", how=describe_difference(expected, got, rtol, atol),
+            path=path, label=label or "hidden", how=describe_difference(expected, got, rtol, atol, hidden=True),
             hint=HINT_VALUES))
     raise _Fail("values", MSG_VALUES_PUBLIC.format(
         path=path, got=_fmt(got), expected=_fmt(expected),
@@ -481,11 +481,30 @@ def _fmt(array):
     return text.replace("\n", "\n            ")
 
 
-def describe_difference(expected, got, rtol=1e-5, atol=1e-8):
+#: factors said in words for hidden cases; any other factor is only "too large" or "too small"
+_NICE_FACTORS = {2: "twice", 3: "3 times", 4: "4 times", 5: "5 times", 10: "10 times"}
+_NICE_FRACTIONS = {2: "half", 3: "a third of", 4: "a quarter of", 5: "a fifth of", 10: "a tenth of"}
+
+
+def _factor_words(factor):
+    """A coarse name for ``factor`` (within 3% of 2, 1/3, ...), or None."""
+    for number, words in _NICE_FACTORS.items():
+        if abs(factor / number - 1) < 0.03:
+            return "too large: about %s the right value" % words
+    for number, words in _NICE_FRACTIONS.items():
+        if abs(factor * number - 1) < 0.03:
+            return "too small: about %s the right value" % words
+    return None
+
+
+def describe_difference(expected, got, rtol=1e-5, atol=1e-8, hidden=False):
     """Say how ``got`` differs from ``expected`` without printing ``expected``.
 
     Recognises a flipped sign, a constant factor, a transposed square matrix and a constant
-    offset; otherwise counts the entries that are off.
+    offset; otherwise counts the entries that are off. With ``hidden`` (a hidden case, whose
+    expected value the student must not learn), no number that would let ``expected`` be worked
+    out from ``got`` is said: a factor only in coarse words ("about twice", "too large"), an
+    offset or the largest difference not at all.
     """
     def close(a, b):
         return bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
@@ -496,6 +515,14 @@ def describe_difference(expected, got, rtol=1e-5, atol=1e-8):
     if denominator > 0:
         factor = float(np.sum(got * expected)) / denominator
         if abs(factor) > 1e-12 and close(got, factor * expected):
+            if hidden:
+                words = _factor_words(factor) if factor > 0 else None
+                if words:
+                    return "every entry is %s" % words
+                subject = "the value is" if expected.size == 1 else "every entry is"
+                if factor < 0:
+                    return "%s the right one times a negative factor: wrong sign and size" % subject
+                return "%s the right one times a factor: too %s" % (subject, "large" if factor > 1 else "small")
             if factor > 1:
                 return "every entry is about %.4g times too large" % factor
             return "every entry is about %.4g times the right value (%.4g times too small)" % (factor, 1 / factor)
@@ -503,8 +530,12 @@ def describe_difference(expected, got, rtol=1e-5, atol=1e-8):
         return "the values are transposed"
     offset = got - expected
     if expected.size > 1 and close(offset, np.full_like(offset, offset.flat[0])):
+        if hidden:
+            return "every entry is off by the same amount (too %s)" % ("large" if offset.flat[0] > 0 else "small")
         return "every entry is off by the same amount, %.4g" % offset.flat[0]
     wrong = int(np.sum(np.abs(got - expected) > atol + rtol * np.abs(expected)))
+    if hidden:
+        return "%d of %d entries are off" % (wrong, expected.size)
     return "%d of %d entries are off, the largest by %.3g" % (
         wrong, expected.size, float(np.max(np.abs(got - expected))))
 

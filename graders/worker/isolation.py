@@ -163,6 +163,23 @@ def remove_ipc_objects(uid, before):
                 function(number, _IPC_RMID, None)
 
 
+_KEYCTL = {"x86_64": 250, "aarch64": 219, "armv7l": 311, "ppc64le": 289, "s390x": 280}
+_KEYCTL_CLEAR, _USER_KEYRING, _USER_SESSION_KEYRING = 7, -4, -5
+
+
+def clear_user_keyrings():
+    """Empty this user's keyrings (keys a child added there would wait for the next notebook).
+    Only for a user that belongs to this worker alone."""
+    import platform
+
+    number = _KEYCTL.get(platform.machine())
+    if number is None or not sys.platform.startswith("linux"):
+        return
+    libc = _libc()
+    for keyring in (_USER_KEYRING, _USER_SESSION_KEYRING):
+        libc.syscall(number, _KEYCTL_CLEAR, keyring)
+
+
 def sweep_shared_folders(uid, folders=SHARED_FOLDERS):
     """Delete what ``uid`` (a user of the child's own) owns at the top of the shared ``folders``."""
     for folder in folders:

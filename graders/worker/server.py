@@ -57,6 +57,7 @@ from .isolation import (
     PR_SET_DUMPABLE,
     PR_SET_PDEATHSIG,
     IsolationFailed,
+    clear_user_keyrings,
     empty,
     ipc_objects,
     isolate_unsandboxed,
@@ -99,6 +100,7 @@ class Worker:
         self.notebooks = 0
         self.sweep = tuple(sweep)  #: shared folders to clear of the child's files (root, no namespace)
         self.ipc_before = {}  #: System V IPC objects there before any child ran
+        self.clear_keyrings = False  #: empty the user's keyrings after each child (its user is ours alone)
         self.in_pid_namespace = os.getpid() == 1
         self.refusal = refusal  #: why no student code may run here (answered to every request), or None
         self.zygote = None  #: forks every child (see :class:`Zygote`); made at set-up
@@ -405,6 +407,8 @@ class Worker:
             empty(folder)
         uid = self.child_uid if self.child_uid is not None else os.getuid()
         remove_ipc_objects(uid, self.ipc_before)
+        if self.clear_keyrings:
+            clear_user_keyrings()
         if self.sweep:
             sweep_shared_folders(uid, self.sweep)
 
@@ -678,6 +682,9 @@ def main(argv=None):
                         help="run student code as a user id of this worker's own (the worker is root, unsandboxed)")
     parser.add_argument("--kit-copy", action="append", default=[],
                         help="another folder holding the solution or cases, to hide (with --own-user)")
+    parser.add_argument("--own-sandbox-user", action="store_true",
+                        help="the sandbox's user belongs to this worker alone (its keyrings are cleared "
+                             "after each child)")
     parser.add_argument("--hide", action="append", default=[],
                         help="a folder student code must not read at all (with --own-user)")
     parser.add_argument("--disk-mb", type=int, default=64, help="size of the private /tmp (with --child-user)")
@@ -707,7 +714,10 @@ def main(argv=None):
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
     try:
-        Worker(_Reader(stdin), stdout, scratch, child_user, refusal, sweep).serve()
+        worker = Worker(_Reader(stdin), stdout, scratch, child_user, refusal, sweep)
+        # a user of a root worker's own (the fallback's, or bubblewrap's): nobody else's keys in it
+        worker.clear_keyrings = options.own_sandbox_user
+        worker.serve()
     finally:
         if not options.workdir and scratch[0] != "/tmp":
             empty(scratch[0])

@@ -142,7 +142,25 @@ def _kit_intact(result, mode, seen):
     assert (KIT_ROOT / "assignments").exists() and (KIT_ROOT / "reference" / "dnn.py").exists()
 
 
+def _patched(result, mode, seen):
+    assert seen.get("patched") == "yes", seen  # the patches were all made, and still changed nothing
+
+
+def _deep(result, mode, seen):
+    assert int(seen["depth"]) >= 1000, seen  # the tree was made; the next attack checks it is gone
+
+
+def _typed(result, mode, seen):
+    # the forged fields were dropped: each call counts as a timeout of the notebook's own making
+    messages = [case.message for function in result.functions for case in function.cases]
+    assert any("did not finish within" in message for message in messages), messages[:3]
+    assert not any("could not finish" in message for message in messages), messages[:3]
+
+
 CHECKS = {
+    "resource/deep_folder_tree": _deep,
+    "malformed/reports_fields_of_the_wrong_type": _typed,
+    "forgery/patches_numpy_comparisons": _patched,
     "resource/busy_loop_cell": _timed_out,
     "resource/sleep_forever_cell": _timed_out,
     "resource/ignores_the_alarm": _timed_out,
