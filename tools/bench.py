@@ -12,6 +12,9 @@ Everything runs in one invocation on the same machine, so the ratios compare lik
    core for the all-core figure). It runs on a subsample and is extrapolated per notebook; the
    report says so. It only executes the notebooks, grading nothing, so it flatters the baseline.
 4. A cold ``dnngrade grade`` of one notebook, as a student or a Gradescope run calls it.
+5. The same batch (1 pool process) run by a virtual environment under each of ``--venv-places``
+   (default ``/tmp`` and ``/srv``), each holding its own NumPy as a real one does: the kit must be
+   as fast wherever it is installed, so the ratio should be about 1.
 
 ``--quick`` runs a small version for CI; it asserts nothing about time.
 """
@@ -157,6 +160,49 @@ def bench_batch(folder: Path, workers: int | None, work: Path) -> dict:
             "ms_per_notebook": 1000 * seconds / count, "peak_mib": peak}
 
 
+def make_venv(place: Path) -> Path:
+    """A virtual environment in ``place`` with its own copy of NumPy, as a real one has (the rest
+    from this Python's site-packages); returns its interpreter."""
+    import numpy
+
+    venv = Path(tempfile.mkdtemp(prefix="dnnbench-venv-", dir=place))
+    os.chmod(venv, 0o755)
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    source = Path(numpy.__file__).resolve().parent
+    for folder in [source] + sorted(source.parent.glob("numpy*.libs")):
+        shutil.copytree(folder, Path(site) / folder.name, symlinks=True)
+    return python
+
+
+def bench_venv_places(folder: Path, work: Path, places: list[str], repeat: int) -> list[dict]:
+    """``dnngrade batch`` (1 pool process) run by a virtual environment in each of ``places``."""
+    rows = []
+    for place in places:
+        if not os.path.isdir(place) or not os.access(place, os.W_OK):
+            print("venv under %s: skipped (not a writable folder)" % place, flush=True)
+            continue
+        python = make_venv(Path(place))
+        try:
+            def measure(python=python, place=place):
+                gradebook = work / ("gradebook-%d.sqlite" % time.monotonic_ns())
+                argv = [str(python), "-m", "graders.cli", "batch", str(folder), "--gradebook", str(gradebook),
+                        "--quiet", "--sandbox", "auto", "--workers", "1"]
+                seconds, peak, _ = timed_command(argv, KIT_ROOT)
+                count = len(list(folder.glob("*.ipynb")))
+                return {"place": place, "notebooks": count, "seconds": seconds, "per_second": count / seconds,
+                        "peak_mib": peak}
+            row = best_of(repeat, measure)
+        finally:
+            shutil.rmtree(python.parent.parent, ignore_errors=True)
+        rows.append(row)
+        print("dnngrade batch, 1 pool process, venv under %s: %.1f notebooks/s (best of %d)" % (
+            place, row["per_second"], row["repeats"]), flush=True)
+    return rows
+
+
 def bench_single(notebook: Path, repeats: int) -> dict:
     times = []
     for _ in range(repeats):
@@ -223,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each timing; the fastest is kept")
     parser.add_argument("--quick", action="store_true", help="small sizes for CI; asserts nothing")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--venv-places", default="/tmp,/srv",
+                        help="folders to put a virtual environment in, one batch each ('' to skip)")
     options = parser.parse_args(argv)
     if options.quick:
         options.notebooks, options.baseline_sample, options.scaling, options.repeat = 20, 2, "10,20", 1
@@ -259,6 +307,12 @@ def main(argv: list[str] | None = None) -> int:
         print("cold `dnngrade grade` of one notebook: median %.3f s (min %.3f s over %d runs)" % (
             report["single"]["median_seconds"], report["single"]["min_seconds"], report["single"]["repeats"]),
             flush=True)
+
+        places = [p for p in options.venv_places.split(",") if p.strip()]
+        report["venv_places"] = bench_venv_places(folder, work, places, options.repeat)
+        if len(report["venv_places"]) > 1:
+            rates = [row["per_second"] for row in report["venv_places"]]
+            print("venv place ratio (slowest to fastest): %.2f" % (min(rates) / max(rates)), flush=True)
 
         report["scaling"] = []
         for size in [int(s) for s in options.scaling.split(",") if s.strip()]:

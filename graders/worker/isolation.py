@@ -221,8 +221,9 @@ def empty(folder):
         quietly(os.chmod, folder, 0o700)
         top = os.open(folder, _OPEN_DIR)
     try:
+        device = os.fstat(top).st_dev
         for _ in range(100000):
-            if not _empty_pass(top):
+            if not _empty_pass(top, device):
                 return
     finally:
         os.close(top)
@@ -241,8 +242,11 @@ def _names(fd):
         return []
 
 
-def _empty_pass(top):
-    """Delete what can be reached within ``_FLAT_DEPTH``; True when deeper folders were moved up."""
+def _empty_pass(top, device):
+    """Delete what can be reached within ``_FLAT_DEPTH``; True when deeper folders were moved up.
+    Never crosses into another file system (``device`` is the folder's own): what is mounted
+    inside, such as a Python install bound into the sandbox's /tmp, is not the child's to delete,
+    and walking it would cost thousands of failed unlinks per child."""
     moved = False
     frames = [(top, None, _names(top))]  # (descriptor, name in its parent, names left to delete)
     while frames:
@@ -261,6 +265,8 @@ def _empty_pass(top):
             info = os.stat(name, dir_fd=fd, follow_symlinks=False)
         except OSError:
             continue
+        if info.st_dev != device:
+            continue  # a mount point
         if not stat.S_ISDIR(info.st_mode):
             try:
                 os.unlink(name, dir_fd=fd)
@@ -397,11 +403,16 @@ def _inside(path, folder):
 
 
 def _cover(libc, folder, keep, mode="0755"):
-    """Mount an empty tmpfs over ``folder``, then bind the paths in ``keep`` (inside it) back, read-only."""
-    fds = [(os.open(p, os.O_PATH | os.O_DIRECTORY), p) for p in sorted(set(keep))]
+    """Mount an empty tmpfs over ``folder``, then bind the paths in ``keep`` (inside it: folders
+    or files) back, read-only."""
+    fds = [(os.open(p, os.O_PATH), p) for p in sorted(set(keep))]
     _mount(libc, "tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=%s,size=1m" % mode)
     for fd, path in fds:
-        os.makedirs(path, exist_ok=True)
+        if os.path.isdir("/proc/self/fd/%d" % fd):
+            os.makedirs(path, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            open(path, "a").close()
         _mount(libc, "/proc/self/fd/%d" % fd, path, None, _MS_BIND | _MS_REC)
         _mount(libc, None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
         os.close(fd)
@@ -424,18 +435,44 @@ def private_mounts(kit_root, disk_mb, needed, extra=(), hide=()):
     libc = _libc()
     if libc.unshare(_CLONE_NEWNS) != 0:
         raise OSError("unshare")
+    kept = []
     try:
         _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
+        # what Python or the worker's own code needs under /tmp (a virtual environment there), as
+        # it is now, before anything is covered: bound back into the private /tmp, read-only
+        own_code = _worker_part(os.path.join(os.path.realpath(kit_root), "graders"))
+        in_tmp = [os.path.realpath(p) for p in list(needed) if os.path.isdir(p)] + own_code
+        for path in _outermost(p for p in in_tmp if _inside(p, "/tmp") and p != "/tmp"):
+            kept.append((os.open(path, os.O_PATH), path))
         _hide_kit_copies(libc, kit_root, needed, extra)
         _hide_folders(libc, kit_root, needed, hide)
         size = "mode=1777,size=%dm" % max(int(disk_mb), 1)
         _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, size)
+        for fd, path in kept:
+            if os.path.isdir("/proc/self/fd/%d" % fd):
+                os.makedirs(path, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                open(path, "a").close()
+            _mount(libc, "/proc/self/fd/%d" % fd, path, None, _MS_BIND | _MS_REC)
+            _mount(libc, None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
         for shared in SHARED_FOLDERS[1:]:
             if os.path.isdir(shared) and not os.path.islink(shared):
                 _mount(libc, "tmpfs", shared, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0755,size=4k")
     except (OSError, ValueError) as error:
         raise IsolationFailed("the kit's solution and cases could not be hidden from student code (%s)"
                               % (error,)) from None
+    finally:
+        for fd, _ in kept:
+            quietly(os.close, fd)
+
+
+def _outermost(paths):
+    outer = []
+    for path in sorted(set(paths), key=len):
+        if not any(_inside(path, kept) for kept in outer):
+            outer.append(path)
+    return outer
 
 
 def _hide_folders(libc, kit_root, needed, hide):
@@ -459,13 +496,17 @@ def _hide_kit_copies(libc, kit_root, needed, extra):
     for checkout in sorted(checkouts, key=len):  # outer first; one inside a covered checkout is hidden with it
         if any(_inside(checkout, outer) for outer in covered):
             continue
-        keep = [p for p in needed + [own_code] if _inside(p, checkout) and p != checkout
+        keep = [p for p in needed + _worker_part(own_code) if _inside(p, checkout) and p != checkout
                 and not any(_inside(p, os.path.join(checkout, name)) for name in SECRET_FOLDERS + ("tests", ".git"))]
         _cover(libc, checkout, keep)
         covered.append(checkout)
     for folder in folders:
         if os.path.isdir(folder):  # (gone when a covered checkout held it)
             _mount(libc, "tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0000,size=4k")
+    for package in _installed_graders(folders):
+        # the grader's own modules beside them (its case loader, its scoring): only the worker's
+        # part stays, as in the sandbox
+        _cover(libc, package, _worker_part(package))
     blocked = {}
     for path in needed + [own_code]:
         ancestor = _blocked_ancestor(path)
@@ -528,6 +569,19 @@ def isolate_unsandboxed(disk_mb, extra=(), hide=()):
     return scratch, user, ()
 
 
+def _installed_graders(folders):
+    """The ``graders`` package installed beside the secret ``folders`` (a site-packages install)."""
+    places = sorted({os.path.dirname(folder) for folder in folders})
+    return [os.path.join(place, "graders") for place in places if os.path.isdir(os.path.join(place, "graders"))]
+
+
+_WORKER_PART = ("__init__.py", "portable", "worker")  #: what student code's process needs of ``graders``
+
+
+def _worker_part(package):
+    return [os.path.join(package, name) for name in _WORKER_PART if os.path.lexists(os.path.join(package, name))]
+
+
 def hide_by_permissions(kit_root, extra, hide, needed):
     """Take group and other permissions off every copy of the solution and cases (a checkout: all
     of it but the worker's own code and folders Python needs; an installed copy: its secret
@@ -541,6 +595,10 @@ def hide_by_permissions(kit_root, extra, hide, needed):
             if name == "graders" or any(_inside(p, path) for p in needed):
                 continue  # (a virtual environment inside the checkout stays readable)
             secrets.add(path)
+    for package in _installed_graders(folders) + [os.path.join(c, "graders") for c in checkouts]:
+        for name in sorted(os.listdir(package)) if os.path.isdir(package) else []:
+            if name not in _WORKER_PART:
+                secrets.add(os.path.join(package, name))
     for path in sorted(secrets):
         try:
             mode = os.lstat(path).st_mode
