@@ -32,6 +32,8 @@ class WorkerProcess:
         self.limits = dict(DEFAULT_LIMITS, **limits)
         self.sandbox = sandbox
         self.proc: subprocess.Popen | None = None
+        self._in_flight: set[str] = set()  #: tokens sent and not yet received
+        self._early: dict[str, tuple[dict, bytes]] = {}  #: replies read before their turn
         self._start()
 
     def _start(self) -> None:
@@ -85,16 +87,27 @@ class WorkerProcess:
         token = secrets.token_hex(8)
         request = {"op": "run", "job": token, "cells": cells, "calls": positions, "limits": limits or {}}
         self._write(wire.encode_frame(request))
+        self._in_flight.add(token)
         return token
 
     def receive(self, token: str, limits: dict | None = None) -> tuple[dict, bytes]:
         """The reply to the submission sent as ``token``: header and the frames of the calls'
         values, still encoded (read them with :class:`graders.frames.Frames` and :func:`call_values`)."""
+        if token in self._early:
+            self._in_flight.discard(token)
+            return self._early.pop(token)
         budget = float((limits or {}).get("notebook_seconds") or self.limits["notebook_seconds"])
-        header, blob = self._read(timeout=budget + 30)
-        if header.get("job") != token:
-            raise WorkerDied("the worker's reply belongs to another job")
-        return header, blob
+        while True:
+            header, blob = self._read(timeout=budget + 30)
+            job = header.get("job")
+            if job == token:
+                self._in_flight.discard(token)
+                return header, blob
+            if not isinstance(job, str) or job not in self._in_flight or job in self._early:
+                raise WorkerDied("the worker's reply belongs to another job")
+            # a job sent after this one was answered first (this one was sent again, to this
+            # worker, after the worker it first went to retired): keep that reply for its turn
+            self._early[job] = (header, blob)
 
     def _write(self, data: bytes) -> None:
         stdin = self._pipe("stdin")
