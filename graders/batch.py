@@ -33,6 +33,7 @@ from graders.batch_summary import BatchSummary, Progress, summarize
 from graders.errors import UserError
 from graders.grade import MSG_COULD_NOT_GRADE, MSG_UNREADABLE, Grader, Limits
 from graders.gradebook import Gradebook, GradingContext
+from graders.limits import default_workers
 from graders.result import GradeResult, result_from_dict
 from graders.spec import ASSIGNMENT_DIR, SPEC_PATH, load_spec
 from graders.worker.isolation import PR_SET_PDEATHSIG, prctl
@@ -319,20 +320,6 @@ def check_dask_workers(client, address: str) -> None:
     if problem:
         client.close()
         raise UserError(problem)
-
-
-def available_cores() -> int:
-    """The number of cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def default_workers() -> int:
-    """One pool process per core, and one more: a notebook that waits (a sleep, a slow read) then
-    leaves no core idle. An extra process costs about 100 MiB."""
-    return available_cores() + 1
 
 
 def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path | None = None,

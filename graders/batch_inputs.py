@@ -33,6 +33,8 @@ GRADESCOPE_FOLDER = re.compile(r"^submission_\d+$")
 MSG_NO_SOURCE = "no folder or .zip at {path}; give the folder (or .zip) of downloaded notebooks"
 MSG_BAD_ZIP = "{path} is not a readable .zip file ({error}); unzip it and pass the folder instead"
 MSG_NOT_FOLDER_OR_ZIP = "{path} is a file but not a .zip; pass the folder of notebooks, or a .zip of it"
+MSG_CORRUPT_ZIP = ("{path} is a corrupt .zip (it does not end as a zip file does: a download cut short?); "
+                   "download it again, or unzip what you can and pass the folder")
 MSG_SEVERAL_NOTEBOOKS = "{folder}: {count} notebooks; graded {chosen} (remove the others to choose another)"
 MSG_NO_NOTEBOOK = "{folder}: no .ipynb file, nothing graded for this student"
 MSG_DUPLICATE_ID = "{path}: student id {student!r} already taken by {first}; not graded"
@@ -82,6 +84,8 @@ class SubmissionSource:
         if not self.path.exists():
             raise UserError(MSG_NO_SOURCE.format(path=self.path))
         if not zipfile.is_zipfile(self.path):
+            if self.path.suffix.lower() == ".zip" or _starts_like_a_zip(self.path):
+                raise UserError(MSG_CORRUPT_ZIP.format(path=self.path))
             raise UserError(MSG_NOT_FOLDER_OR_ZIP.format(path=self.path))
         try:
             self._zip = zipfile.ZipFile(self.path)
@@ -112,6 +116,14 @@ class SubmissionSource:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _starts_like_a_zip(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 def _ignored(parts: tuple[str, ...]) -> bool:

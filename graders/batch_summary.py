@@ -78,6 +78,7 @@ class BatchSummary:
     not_on_roster: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     could_not_grade: list[tuple[str, str]] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  #: (student, why), for the summary
 
     @property
     def rate(self) -> float:
@@ -102,6 +103,11 @@ def format_summary(summary: BatchSummary) -> str:
             lines.append("    %-28s %5.1f%%  (%d/%d)" % (f.name, 100 * f.pass_rate, f.passed, f.graded))
     if s.slowest:
         lines.append("  slowest: " + ", ".join("%s %.1f s" % pair for pair in s.slowest))
+    for student, reason in s.unreadable[:5]:
+        lines.append("  could not read %s: %s" % (student, reason))
+    if len(s.unreadable) > 5:
+        lines.append("  ... and %d more unreadable notebooks (dnngrade export --feedback DIR has them all)"
+                     % (len(s.unreadable) - 5))
     for student, reason in s.could_not_grade[:5]:
         lines.append("  could not grade %s: %s" % (student, reason))
     if s.missing:
@@ -142,6 +148,7 @@ def summarize(book: Gradebook, found: Discovery, roster: dict | None, graded_now
         warnings=list(found.warnings),
         could_not_grade=[(row.student_id, _reason(row.result())) for row in stored
                          if row.status == "could_not_grade"],
+        unreadable=[(row.student_id, _reason(row.result())) for row in stored if row.status == "unreadable"],
     )
 
 

@@ -1,8 +1,8 @@
 """``dnngrade``: a thin command line over the grading library.
 
 Each subcommand parses its options and calls one library function. Errors meant for users
-(:class:`graders.errors.UserError`) print as one line and exit with status 1; ``--verbose`` shows
-the traceback.
+(:class:`graders.errors.UserError`) print as one line and exit with status 1 (2 for a command
+called the wrong way, :class:`~graders.errors.UsageError`); ``--verbose`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from graders.errors import UserError, report_stale
+from graders.errors import UsageError, UserError, report_stale
 
 
 def _cmd_cases(args: argparse.Namespace) -> int:
@@ -23,6 +23,12 @@ def _cmd_cases(args: argparse.Namespace) -> int:
     for path in write_case_files(spec):
         print("wrote %s" % path)
     return 0
+
+
+def _version() -> str:
+    import graders
+
+    return graders.__version__
 
 
 COMMANDS: dict = {}
@@ -44,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Grade and build 'Building a Deep Neural Network: Step by Step'.",
     )
     parser.add_argument("--verbose", action="store_true", help="show tracebacks for errors")
+    parser.add_argument("--version", action="version", version="dnngrade %s" % _version())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def cases_options(p):
@@ -87,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.verbose:
             raise
         print("dnngrade: %s" % error, file=sys.stderr)
-        return 1
+        return 2 if isinstance(error, UsageError) else 1
     except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error of ours
         sys.stderr.close()
         return 0

@@ -22,8 +22,19 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="rewrite the kept notebooks and figures in assignments/dnn_step_by_step/")
 
 
+MSG_NEEDS_KIT = (
+    "`dnngrade assign` needs the kit extra ({missing} is not installed): from a clone of the kit, "
+    "run `python -m pip install -e \".[kit]\"` (or `pip install \"dnn-step-by-step-grader[kit]\"`), then try again"
+)
+
+
 def _cmd_assign(args: argparse.Namespace) -> int:
-    from tools import release
+    try:
+        from tools import release
+    except ModuleNotFoundError as error:
+        if error.name and error.name.split(".")[0] in ("nbformat", "matplotlib", "tools"):
+            raise UserError(MSG_NEEDS_KIT.format(missing=error.name)) from None
+        raise
 
     if not (args.out or args.check or args.update):
         raise UserError("say what to do: `dnngrade assign --out DIR` builds a release; "

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from graders.errors import UserError
+from graders.limits import default_workers
 
 DEFAULT_GRADEBOOK = "gradebook.sqlite"
+
 
 
 def _cmd_batch(args) -> int:
@@ -63,7 +65,8 @@ def register(subparsers, register_command) -> None:
                             help="CSV with student_id and optionally name, email, canvas_id, sis_user_id, "
                                  "sis_login_id, section; reports missing submissions")
         parser.add_argument("--workers", type=int, default=None, metavar="N",
-                            help="local grading processes (default: the number of cores)")
+                            help="local grading processes (default: one per core, plus one: %d here)"
+                                 % default_workers())
         parser.add_argument("--scheduler", metavar="ADDRESS",
                             help="grade on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 "
                                  "(needs the dask extra)")

@@ -40,7 +40,12 @@ def add_limit_options(parser) -> None:
 
 
 def _cmd_grade(args) -> int:
+    from graders.errors import UsageError
     from graders.sandbox import start_early
+
+    if Path(args.notebook).is_dir():
+        raise UsageError("%s is a folder; `dnngrade grade` takes one notebook. To grade every notebook in "
+                         "it, run: dnngrade batch %s --gradebook gradebook.sqlite" % (args.notebook, args.notebook))
 
     if Path(args.notebook).exists():
         start_early(args.sandbox, args.disk_mb)  # the worker starts while NumPy and the cases load here

@@ -22,3 +22,7 @@ class UserError(Exception):
 
     The message says what happened and what to run next; the CLI prints it and exits with 1.
     """
+
+
+class UsageError(UserError):
+    """The command was called the wrong way (exit status 2, as for an unknown option)."""

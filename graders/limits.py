@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 
 from graders.notebook import MAX_NOTEBOOK_BYTES
@@ -30,3 +31,17 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits().worker_limits()
+
+
+def available_cores() -> int:
+    """The number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_workers() -> int:
+    """One pool process per core, and one more: a notebook that waits (a sleep, a slow read) then
+    leaves no core idle. An extra process costs about 100 MiB."""
+    return available_cores() + 1

@@ -158,6 +158,8 @@ def test_main_job_on_the_samples_gives_the_expected_grades(tmp_path):
     assert graded.returncode == 0, graded.stderr
     assert "19 submissions" in graded.stdout
     assert "graded 16, failed to read 3, could not grade 0, with timeouts 1" in graded.stdout
+    for unreadable in ("invalid_json", "not_utf8", "truncated"):  # named, with why
+        assert "could not read %s: Not graded: The notebook is not valid" % unreadable in graded.stdout
     assert "no submission from 1 on the roster: absent_student" in graded.stdout
     exported = dnngrade("export", "--gradebook", str(gradebook), "--format", "csv", "--out", str(out))
     assert exported.returncode == 0, exported.stderr

@@ -35,7 +35,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from graders.batch import available_cores, default_workers
+from graders.limits import available_cores, default_workers
 from tools.nbbuild import edited_source, notebook_bytes, solution_cells
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
