@@ -63,13 +63,30 @@ def to_gradescope(result: GradeResult, hidden_visibility: str = "after_published
         tests.append({"name": "Public cases (same as the notebook's self-checks)", "score": 0, "max_score": 0,
                       "status": "passed", "output": "\n".join(summary), "visibility": "visible"})
     for index, event in enumerate(result.events, start=1):
+        # how the grader isolated the code is for the instructor: hidden from students
         tests.append({"name": "Notebook note %d: %s" % (index, event.kind), "score": 0, "max_score": 0,
-                      "status": "failed" if event.kind not in ("sandbox", "output_capped") else "passed",
-                      "output": event.message, "visibility": "visible"})
+                      "status": "failed" if event.kind not in INSTRUCTOR_EVENTS + ("output_capped",) else "passed",
+                      "output": event.message,
+                      "visibility": "hidden" if event.kind in INSTRUCTOR_EVENTS else "visible"})
+    if result.status != "graded" and result.events:  # nothing to hide: say at once why
+        output = "%s: %s" % (result.submission, result.events[0].message)
+    elif function_visibility == "visible":
+        output = "%s: %s / %s points." % (result.submission, _points(result.score), _points(result.max_score))
+    else:  # the score would tell what the per-function tests hide until then
+        output = MSG_SCORE_LATER.format(name=result.submission, when=_WHEN.get(function_visibility, "later"))
     return {
         "score": result.score,
         "execution_time": result.execution_time,
-        "output": "%s: %s / %s points." % (result.submission, _points(result.score), _points(result.max_score)),
-        "visibility": "visible",
+        "output": output,
+        # the total follows the per-function tests; a test's own visibility (the public cases'
+        # summary, the notes) overrides it
+        "visibility": function_visibility,
         "tests": tests,
     }
+
+
+INSTRUCTOR_EVENTS = ("sandbox",)  #: notebook events about the grader, not the student's code
+MSG_SCORE_LATER = ("{name} was graded. Your score and the feedback on each function appear {when}; "
+                   "the summary of the public cases below is yours now.")
+_WHEN = {"after_published": "when grades are published", "after_due_date": "after the due date",
+         "hidden": "when your instructor shares them"}

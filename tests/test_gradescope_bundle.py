@@ -96,7 +96,44 @@ def test_setup_installs_the_kit_with_pip(archive, tmp_path):
     env = dict(os.environ, DNNGRADE_PYTHON=str(fake_python))
     subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, check=True, timeout=60)
     lines = calls.read_text().splitlines()
-    assert lines[-1] == "-m pip install --no-cache-dir %s" % (root / "source" / "kit")
+    assert "-m pip install --no-cache-dir %s" % (root / "source" / "kit") in lines
+    assert lines[-1] == "-", "after the install, the build log says whether the sandbox starts"
+
+
+def test_setup_says_in_the_build_log_how_code_is_isolated(archive, tmp_path):
+    root = autograder_tree(tmp_path, archive)
+    shim = tmp_path / "python3"  # the real interpreter, with the kit of the zip; pip does nothing
+    shim.write_text('#!/bin/sh\nif [ "$1" = "-m" ] && [ "$2" = "pip" ]; then exit 0; fi\n'
+                    'PYTHONPATH="%s" exec "%s" "$@"\n' % (root / "source" / "kit", sys.executable))
+    shim.chmod(0o755)
+    env = dict(os.environ, DNNGRADE_PYTHON=str(shim))
+    completed = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True,
+                               timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert "setup.sh: the bubblewrap sandbox" in completed.stdout, completed.stdout
+
+
+def test_several_notebooks_grade_the_assignment_and_say_which(archive, notebooks_dir, tmp_path):
+    root = autograder_tree(tmp_path, archive, notebooks_dir / "solution" / release.SOLUTION_NOTEBOOK)
+    other = root / "submission" / "scratch_work.ipynb"
+    other.write_bytes((notebooks_dir / "student" / release.STUDENT_NOTEBOOK).read_bytes().replace(
+        b"def L_model_backward", b"def something_else"))
+    os.utime(other, (2e9, 2e9))  # the newest file, but not the assignment
+    results = run_autograder(root)
+    assert results["score"] == 100, "the assignment's notebook was graded, not the newest file"
+    which = results["tests"][0]
+    assert which["name"] == "Which notebook was graded" and which["visibility"] == "visible"
+    assert "Graded: %s" % release.SOLUTION_NOTEBOOK in which["output"] and "scratch_work.ipynb" in which["output"]
+
+
+def test_the_top_level_output_keeps_what_the_tests_hold_back(archive, notebooks_dir, tmp_path):
+    root = autograder_tree(tmp_path, archive, notebooks_dir / "student" / release.STUDENT_NOTEBOOK)
+    results = run_autograder(root)
+    assert results["visibility"] == "after_published"
+    assert "points" not in results["output"] and "when grades are published" in results["output"]
+    for test in results["tests"]:
+        if "sandbox" in test["name"]:  # how the grader isolates code: the instructor's business
+            assert test["visibility"] == "hidden", test
 
 
 @pytest.mark.parametrize("notebook, score", [
@@ -122,3 +159,19 @@ def test_run_autograder_without_a_notebook_explains(archive, tmp_path):
     assert_gradescope_shape(results)
     assert results["score"] == 0 and results["tests"] == []
     assert "No notebook" in results["output"]
+
+
+def test_notes_about_the_sandbox_are_hidden_from_students_and_reasons_are_not():
+    from graders.grade import zero_result
+    from graders.render import to_gradescope
+    from graders.result import NotebookEvent
+    from graders.spec import load_spec
+
+    graded = zero_result(load_spec(), "nb.ipynb", "graded", "no marks", "cell_error")
+    graded.events.append(NotebookEvent("sandbox", "strong sandbox off (bubblewrap is not installed): ..."))
+    tests = {test["name"]: test for test in to_gradescope(graded)["tests"]}
+    assert tests["Notebook note 2: sandbox"]["visibility"] == "hidden"
+    assert tests["Notebook note 1: cell_error"]["visibility"] == "visible"
+    unreadable = zero_result(load_spec(), "nb.ipynb", "unreadable", "Not graded: not valid JSON", "unreadable")
+    results = to_gradescope(unreadable)
+    assert "not valid JSON" in results["output"], "a notebook that could not be read says why, at once"
