@@ -43,7 +43,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from graders.worker.identity import worker_uid
-from graders.worker.isolation import kit_copies
+from graders.worker.isolation import kit_copies, outermost
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 DNN_UTILS = KIT_ROOT / "reference" / "dnn_utils.py"
@@ -238,15 +238,7 @@ def _python_roots() -> list[str]:
         roots.add(os.path.dirname(os.path.dirname(os.path.realpath(numpy.origin))))
     if "/" in roots:
         raise OSError("Python is installed at the root folder: the sandbox would have to mount everything")
-    return _outermost(roots)
-
-
-def _outermost(paths) -> list[str]:
-    outer: list[str] = []
-    for path in sorted(paths, key=len):
-        if not any(_inside(path, kept) for kept in outer):
-            outer.append(path)
-    return outer
+    return outermost(roots)
 
 
 def _inside(path: str, folder: str) -> bool:

@@ -408,15 +408,20 @@ def _cover(libc, folder, keep, mode="0755"):
     fds = [(os.open(p, os.O_PATH), p) for p in sorted(set(keep))]
     _mount(libc, "tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=%s,size=1m" % mode)
     for fd, path in fds:
-        if os.path.isdir("/proc/self/fd/%d" % fd):
-            os.makedirs(path, exist_ok=True)
-        else:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            open(path, "a").close()
-        _mount(libc, "/proc/self/fd/%d" % fd, path, None, _MS_BIND | _MS_REC)
-        _mount(libc, None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
+        _bind_back(libc, fd, path)
         os.close(fd)
     _mount(libc, None, folder, None, _MS_REMOUNT | _MS_NOSUID | _MS_NODEV | _MS_RDONLY)
+
+
+def _bind_back(libc, fd, path):
+    """Bind what ``fd`` (an O_PATH descriptor, folder or file) opened at ``path``, read-only."""
+    if os.path.isdir("/proc/self/fd/%d" % fd):
+        os.makedirs(path, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, "a").close()
+    _mount(libc, "/proc/self/fd/%d" % fd, path, None, _MS_BIND | _MS_REC)
+    _mount(libc, None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
 
 
 class IsolationFailed(Exception):
@@ -442,20 +447,14 @@ def private_mounts(kit_root, disk_mb, needed, extra=(), hide=()):
         # it is now, before anything is covered: bound back into the private /tmp, read-only
         own_code = _worker_part(os.path.join(os.path.realpath(kit_root), "graders"))
         in_tmp = [os.path.realpath(p) for p in list(needed) if os.path.isdir(p)] + own_code
-        for path in _outermost(p for p in in_tmp if _inside(p, "/tmp") and p != "/tmp"):
+        for path in outermost(p for p in in_tmp if _inside(p, "/tmp") and p != "/tmp"):
             kept.append((os.open(path, os.O_PATH), path))
         _hide_kit_copies(libc, kit_root, needed, extra)
         _hide_folders(libc, kit_root, needed, hide)
         size = "mode=1777,size=%dm" % max(int(disk_mb), 1)
         _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, size)
         for fd, path in kept:
-            if os.path.isdir("/proc/self/fd/%d" % fd):
-                os.makedirs(path, exist_ok=True)
-            else:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                open(path, "a").close()
-            _mount(libc, "/proc/self/fd/%d" % fd, path, None, _MS_BIND | _MS_REC)
-            _mount(libc, None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
+            _bind_back(libc, fd, path)
         for shared in SHARED_FOLDERS[1:]:
             if os.path.isdir(shared) and not os.path.islink(shared):
                 _mount(libc, "tmpfs", shared, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0755,size=4k")
@@ -467,7 +466,8 @@ def private_mounts(kit_root, disk_mb, needed, extra=(), hide=()):
             quietly(os.close, fd)
 
 
-def _outermost(paths):
+def outermost(paths):
+    """``paths`` without those inside another of them, shortest first."""
     outer = []
     for path in sorted(set(paths), key=len):
         if not any(_inside(path, kept) for kept in outer):
