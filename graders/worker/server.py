@@ -390,7 +390,7 @@ class Worker:
 
     def _reap(self, pid):
         """Kill the child and everything it started; return the child's wait status (0 when the
-        zygote, which reaps it, could not tell)."""
+        zygote, which reaps it, is gone: the notebook is then refused, see :meth:`run`)."""
         quietly(os.kill, pid, signal.SIGKILL)
         quietly(os.killpg, pid, signal.SIGKILL)
         status = self.zygote.wait(pid)
@@ -419,8 +419,8 @@ class Zygote:
     It holds the cases' inputs and copy plans and nothing else, and only waits for ``(job file,
     report pipe)`` pairs on a socket of its own, forks a child for each, says its pid, reaps it and
     says its wait status. It reads no job: ``start_child(job_fd, event_fd)`` runs in the child.
-    The first is forked at set-up (:meth:`fork`); one that student code killed is replaced by a
-    fresh interpreter (:meth:`exec`), never by a fork of the worker.
+    It is forked once, at set-up (:meth:`fork`). One that student code stopped is never replaced
+    by another fork of the worker, which has seen submissions by then: the worker retires.
     """
 
     _MESSAGE = struct.Struct("=ci")
