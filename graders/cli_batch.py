@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from graders.errors import UserError
 from graders.limits import default_workers
 
@@ -31,7 +33,8 @@ def _cmd_export(args) -> int:
     if not args.out and not args.feedback:
         raise UserError("nothing to write: give --out FILE (with --format) and/or --feedback DIR")
     if args.out:
-        count = export_grades(args.gradebook, args.format, args.out, assignment=args.assignment)
+        count = export_grades(args.gradebook, args.format, args.out, assignment=args.assignment,
+                              warn=lambda message: print("dnngrade: note: %s" % message, file=sys.stderr))
         print("wrote %s (%s, %d students)" % (args.out, args.format, count))
     if args.feedback:
         paths = write_feedback(args.gradebook, args.feedback)

@@ -28,6 +28,20 @@ MOODLE_FEEDBACK = "Feedback comments"
 MISSING = "missing"
 
 MSG_UNKNOWN_FORMAT = "unknown export format {name!r}; choose one of: {choices}"
+#: what each LMS matches a row to a student by (its importer's documented columns)
+LMS_IDENTITY = {
+    "canvas": (("canvas_id", "sis_user_id", "sis_login_id"), "an ID, SIS User ID or SIS Login ID"),
+    "moodle": (("email", "sis_user_id"), "an email address or ID number"),
+}
+MSG_NO_IDENTITY = (
+    "{none} of {count} students lack {what}, which {lms} needs to match a row to a student, so the "
+    "file could not be imported. Give the batch the roster the LMS exports (dnngrade batch SUBMISSIONS "
+    "--gradebook {path} --roster roster.csv, with columns student_id and {columns}), then export again."
+)
+MSG_SOME_WITHOUT_IDENTITY = (
+    "{none} of {count} students lack {what}: {lms} will skip their rows ({names}). Add them to the "
+    "roster (--roster on dnngrade batch) and export again."
+)
 MSG_EMPTY = "{path} holds no grades yet; run `dnngrade batch SUBMISSIONS --gradebook {path}` first"
 
 
@@ -134,14 +148,42 @@ def json_export(rows: list[Row]) -> str:
     return json.dumps(entries, indent=2, sort_keys=True) + "\n"
 
 
-def export_grades(gradebook: str | Path, fmt: str, out: str | Path, assignment: str | None = None) -> int:
-    """Write the grades in ``fmt`` to ``out``; return the number of students written."""
+def without_identity(rows: list[Row], fmt: str) -> list[Row]:
+    """The rows an LMS import in ``fmt`` could not match to a student (none for csv and json)."""
+    if fmt not in LMS_IDENTITY:
+        return []
+    fields = LMS_IDENTITY[fmt][0]
+
+    def known(row: Row) -> bool:
+        if fmt == "canvas" and row.student_id.isdigit():
+            return True  # (a Canvas download names the files by Canvas user id)
+        return any(row.info.get(name) for name in fields)
+
+    return [row for row in rows if not known(row)]
+
+
+def export_grades(gradebook: str | Path, fmt: str, out: str | Path, assignment: str | None = None,
+                  warn=None) -> int:
+    """Write the grades in ``fmt`` to ``out``; return the number of students written.
+
+    An LMS file that the LMS could match to no student is refused; one where only some rows lack
+    what it matches by is written, and ``warn(message)`` says which."""
     if fmt not in FORMATS:
         raise UserError(MSG_UNKNOWN_FORMAT.format(name=fmt, choices=", ".join(FORMATS)))
     with Gradebook(gradebook, must_exist=True) as book:
         rows = gradebook_rows(book)
     if not any(row.stored for row in rows):
         raise UserError(MSG_EMPTY.format(path=gradebook))
+    unmatched = without_identity(rows, fmt)
+    if unmatched:
+        fields, what = LMS_IDENTITY[fmt]
+        values = dict(none=len(unmatched), count=len(rows), what=what, lms=fmt.capitalize(), path=gradebook,
+                      columns=", ".join(fields))
+        if len(unmatched) == len(rows):
+            raise UserError(MSG_NO_IDENTITY.format(**values))
+        if warn is not None:
+            names = ", ".join(row.student_id for row in unmatched[:5]) + (", ..." if len(unmatched) > 5 else "")
+            warn(MSG_SOME_WITHOUT_IDENTITY.format(names=names, **values))
     spec = load_spec()
     if fmt == "canvas":
         text = canvas_csv(rows, spec, assignment)

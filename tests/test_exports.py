@@ -129,3 +129,33 @@ def test_export_command(gradebook, tmp_path, capsys):
     assert out.read_text().startswith(",".join(CANVAS_COLUMNS))
     assert (feedback / "alice.html").exists()
     assert "wrote 6 feedback files" in capsys.readouterr().out
+
+
+def _no_roster_gradebook(path):
+    with Gradebook(path) as book:
+        run = book.start_run(CONTEXT, "subs", "pool:2", {})
+        book.record("alice", "alice.ipynb", "a", graded("alice.ipynb", {}), CONTEXT, run)
+        book.record("bob", "bob.ipynb", "b", graded("bob.ipynb", BOB_LOSES), CONTEXT, run)
+    return path
+
+
+@pytest.mark.parametrize("fmt, what", [("canvas", "an ID, SIS User ID or SIS Login ID"),
+                                       ("moodle", "an email address or ID number")])
+def test_an_lms_file_no_student_could_be_matched_in_is_refused(tmp_path, fmt, what):
+    gradebook = _no_roster_gradebook(tmp_path / "gb.sqlite")
+    with pytest.raises(UserError) as refused:
+        export_grades(gradebook, fmt, tmp_path / "grades.csv")
+    message = str(refused.value)
+    assert "2 of 2 students lack %s" % what in message and "--roster roster.csv" in message
+    assert not (tmp_path / "grades.csv").exists()
+    export_grades(gradebook, "csv", tmp_path / "plain.csv")  # a plain CSV needs no LMS ids
+
+
+def test_rows_an_lms_would_skip_are_named(gradebook, tmp_path, capsys):
+    # carol has a submission but is not on the roster: Canvas could not match her row
+    assert main(["export", "--gradebook", str(gradebook), "--format", "canvas", "--out",
+                 str(tmp_path / "grades.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "1 of 4 students lack an ID, SIS User ID or SIS Login ID: Canvas will skip their rows (carol)" in err
+    assert "--roster" in err
+    assert (tmp_path / "grades.csv").exists()
