@@ -387,7 +387,7 @@ def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path |
         book.finish_run(run_id)
         roster_ids = people or book.students() or None
         return summarize(book, found, roster_ids, len(jobs), time.monotonic() - started, str(source),
-                         str(gradebook))
+                         str(gradebook), run_id)
 
 
 def _plan(files: SubmissionSource, found: Discovery, book: Gradebook, context: GradingContext,

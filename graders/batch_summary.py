@@ -79,6 +79,7 @@ class BatchSummary:
     warnings: list[str] = field(default_factory=list)
     could_not_grade: list[tuple[str, str]] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  #: (student, why), for the summary
+    changes: list[dict] = field(default_factory=list)  #: whose score this run changed (see score_changes)
 
     @property
     def rate(self) -> float:
@@ -103,6 +104,16 @@ def format_summary(summary: BatchSummary) -> str:
             lines.append("    %-28s %5.1f%%  (%d/%d)" % (f.name, 100 * f.pass_rate, f.passed, f.graded))
     if s.slowest:
         lines.append("  slowest: " + ", ".join("%s %.1f s" % pair for pair in s.slowest))
+    if s.changes:
+        lines.append("  scores changed for %d students since they were last graded:" % len(s.changes))
+        for change in s.changes[:CHANGES_SHOWN]:
+            parts = ", ".join("%s %s -> %s" % (name, _num(old), _num(new))
+                              for name, (old, new) in change["functions"].items())
+            lines.append("    %s: %s -> %s%s" % (change["student_id"], _num(change["old_score"]),
+                                                 _num(change["new_score"]), " (%s)" % parts if parts else ""))
+        if len(s.changes) > CHANGES_SHOWN:
+            lines.append("    ... and %d more: dnngrade export --gradebook %s --changes changes.csv"
+                         % (len(s.changes) - CHANGES_SHOWN, s.gradebook))
     for student, reason in s.unreadable[:5]:
         lines.append("  could not read %s: %s" % (student, reason))
     if len(s.unreadable) > 5:
@@ -128,7 +139,7 @@ def _some(items: list[str], shown: int = 6) -> str:
 
 
 def summarize(book: Gradebook, found: Discovery, roster: dict | None, graded_now: int, seconds: float,
-              source: str, gradebook: str) -> BatchSummary:
+              source: str, gradebook: str, run_id: int | None = None) -> BatchSummary:
     """The summary of a batch that found ``found`` and graded ``graded_now`` of them (read from ``book``)."""
     ids = [s.student_id for s in found.submissions]
     stored = book.submissions(ids)
@@ -149,7 +160,15 @@ def summarize(book: Gradebook, found: Discovery, roster: dict | None, graded_now
         could_not_grade=[(row.student_id, _reason(row.result())) for row in stored
                          if row.status == "could_not_grade"],
         unreadable=[(row.student_id, _reason(row.result())) for row in stored if row.status == "unreadable"],
+        changes=book.score_changes(run_id) if run_id is not None else [],
     )
+
+
+CHANGES_SHOWN = 10  #: changed students listed in the summary (the export has them all)
+
+
+def _num(value) -> str:
+    return "-" if value is None else ("%.2f" % value).rstrip("0").rstrip(".")
 
 
 def _reason(result: GradeResult) -> str:

@@ -30,12 +30,17 @@ def _cmd_batch(args) -> int:
 def _cmd_export(args) -> int:
     from graders.exports import export_grades, write_feedback
 
-    if not args.out and not args.feedback:
-        raise UserError("nothing to write: give --out FILE (with --format) and/or --feedback DIR")
+    if not args.out and not args.feedback and not args.changes:
+        raise UserError("nothing to write: give --out FILE (with --format), --feedback DIR and/or --changes FILE")
     if args.out:
         count = export_grades(args.gradebook, args.format, args.out, assignment=args.assignment,
                               warn=lambda message: print("dnngrade: note: %s" % message, file=sys.stderr))
         print("wrote %s (%s, %d students)" % (args.out, args.format, count))
+    if args.changes:
+        from graders.exports import export_changes
+
+        changed = export_changes(args.gradebook, args.changes)
+        print("wrote %s (%d students whose score changed in the latest run that changed any)" % (args.changes, changed))
     if args.feedback:
         paths = write_feedback(args.gradebook, args.feedback)
         print("wrote %d feedback files to %s" % (len(paths), args.feedback))
@@ -92,6 +97,9 @@ def register(subparsers, register_command) -> None:
                             help="grade column header for canvas/moodle (default: the assignment title); "
                                  "for an existing Canvas assignment use its exported header, "
                                  "e.g. 'Step by Step (1234)'")
+        parser.add_argument("--changes", metavar="FILE",
+                            help="CSV of the students whose score the latest regrade changed: old and new, "
+                                 "total and per function")
         parser.add_argument("--feedback", metavar="DIR",
                             help="also write <student>.md and <student>.html feedback")
 

@@ -199,6 +199,25 @@ def export_grades(gradebook: str | Path, fmt: str, out: str | Path, assignment: 
     return len(rows) if fmt != "json" else sum(1 for row in rows if row.stored)
 
 
+def export_changes(gradebook: str | Path, out: str | Path, run_id: int | None = None) -> int:
+    """Write the score changes of run ``run_id`` (default: the latest run that changed any score)
+    as CSV, one row per student and changed score (``total`` first, then each function whose
+    score changed); return the number of students."""
+    with Gradebook(gradebook, must_exist=True) as book:
+        changes = book.score_changes(run_id)
+        names = {student: info.get("name", "") for student, info in book.students().items()}
+    table = [["run_id", "student_id", "name", "score", "old", "new"]]
+    for change in changes:
+        head = [str(change["run_id"]), change["student_id"], names.get(change["student_id"], "")]
+        table.append(head + ["total", _points(change["old_score"]), _points(change["new_score"])])
+        for name, (old, new) in change["functions"].items():
+            table.append(head + [name, "" if old is None else _points(old), "" if new is None else _points(new)])
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_csv(table), encoding="utf-8", newline="")
+    return len(changes)
+
+
 # -- feedback files --------------------------------------------------------------------------------
 
 

@@ -13,6 +13,9 @@ Tables
 ``function_results``
     One row per student and graded function: score, max, status, feedback text, and the first
     line of the first failing case's message (what the report groups failures by).
+``score_changes``
+    One row per run and student whose score (total or of a function) changed when the run graded
+    them again (a regrade with new cases or kit, or a new submission): old and new, per function.
 
 Writes are idempotent: a student's row is an upsert keyed on ``student_id`` and their function
 rows are replaced in the same transaction, so a batch killed at any point and run again leaves
@@ -39,7 +42,7 @@ from pathlib import Path
 from graders.errors import UserError
 from graders.result import GradeResult, result_from_dict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  #: 2 added score_changes (a gradebook of version 1 gains it when opened)
 #: Columns of ``submissions`` (and keys of the result JSON) that differ between two runs on the same files.
 RUN_SPECIFIC_COLUMNS = ("graded_at", "run_id", "execution_time")
 STUDENT_FIELDS = ("name", "email", "canvas_id", "sis_user_id", "sis_login_id", "section")
@@ -108,6 +111,16 @@ CREATE TABLE IF NOT EXISTS submissions (
     execution_time REAL NOT NULL,
     graded_at TEXT NOT NULL,
     run_id INTEGER NOT NULL REFERENCES runs(run_id)
+);
+CREATE TABLE IF NOT EXISTS score_changes (
+    run_id INTEGER NOT NULL REFERENCES runs(run_id),
+    student_id TEXT NOT NULL,
+    old_score REAL NOT NULL,
+    new_score REAL NOT NULL,
+    old_functions TEXT NOT NULL,
+    new_functions TEXT NOT NULL,
+    old_context TEXT NOT NULL,
+    PRIMARY KEY (run_id, student_id)
 );
 CREATE TABLE IF NOT EXISTS function_results (
     student_id TEXT NOT NULL REFERENCES submissions(student_id) ON DELETE CASCADE,
@@ -288,7 +301,7 @@ class Gradebook:
             for statement in SCHEMA.split(";"):  # not executescript: it would commit on its own
                 if statement.strip():
                     self.db.execute(statement)
-            self.db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+            self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
                             (str(SCHEMA_VERSION),))
 
     def transaction(self):
@@ -378,6 +391,7 @@ class Gradebook:
                                 now, run_id))
             functions.extend((student_id, *row) for row in function_rows(result))
         with self.transaction():
+            self._note_changes([grades[index] for index in sorted(last.values())], functions, context, run_id)
             self.db.executemany(
                 """INSERT INTO submissions(student_id, file_name, sha256, status, score, max_score, timed_out,
                        kit_version, cases_sha256, result_json, execution_time, graded_at, run_id)
@@ -396,6 +410,45 @@ class Gradebook:
                 " feedback, first_failure) VALUES (?,?,?,?,?,?,?,?)",
                 functions,
             )
+
+    def _note_changes(self, grades: list[tuple], functions: list[tuple], context: GradingContext,
+                      run_id: int) -> None:
+        """Inside record_many's transaction: keep old and new scores of students graded before."""
+        new_scores: dict[str, dict[str, float]] = {}
+        for student_id, _, name, score, *_rest in functions:
+            new_scores.setdefault(student_id, {})[name] = score
+        for student_id, _, _, result in grades:
+            old = self.db.execute("SELECT score, kit_version, cases_sha256 FROM submissions WHERE student_id=?",
+                                  (student_id,)).fetchone()
+            if old is None:
+                continue
+            old_functions = {row[0]: row[1] for row in self.db.execute(
+                "SELECT function, score FROM function_results WHERE student_id=?", (student_id,))}
+            new_functions = new_scores.get(student_id, {})
+            if old[0] == result.score and old_functions == new_functions:
+                continue
+            self.db.execute(
+                "INSERT OR REPLACE INTO score_changes(run_id, student_id, old_score, new_score, old_functions,"
+                " new_functions, old_context) VALUES (?,?,?,?,?,?,?)",
+                (run_id, student_id, old[0], result.score, json.dumps(old_functions, sort_keys=True),
+                 json.dumps(new_functions, sort_keys=True),
+                 json.dumps({"kit_version": old[1], "cases_sha256": old[2]})))
+
+    def score_changes(self, run_id: int | None = None) -> list[dict]:
+        """Students whose scores changed: in run ``run_id``, or in the latest run that changed any.
+        Each: ``{"run_id", "student_id", "old_score", "new_score", "functions": {name: (old, new)}}``
+        with only the functions whose score changed."""
+        if run_id is None:
+            row = self.db.execute("SELECT MAX(run_id) FROM score_changes").fetchone()
+            run_id = row[0] if row and row[0] is not None else -1
+        changes = []
+        for row in self.db.execute("SELECT * FROM score_changes WHERE run_id=? ORDER BY student_id", (run_id,)):
+            old, new = json.loads(row["old_functions"]), json.loads(row["new_functions"])
+            functions = {name: (old.get(name), new.get(name)) for name in sorted(set(old) | set(new))
+                         if old.get(name) != new.get(name)}
+            changes.append({"run_id": row["run_id"], "student_id": row["student_id"], "old_score": row["old_score"],
+                            "new_score": row["new_score"], "functions": functions})
+        return changes
 
     def submissions(self, student_ids: list[str] | None = None) -> list[StoredSubmission]:
         """Stored submissions, ordered by student id (all, or only ``student_ids``)."""
