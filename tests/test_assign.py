@@ -36,7 +36,7 @@ def built(tmp_path_factory):
 def test_assign_builds_every_part(built, capsys):
     for relative in EXPECTED_FILES:
         assert (built / relative).is_file(), relative
-    assert sorted(entry.name for entry in built.iterdir()) == sorted(release.PARTS)
+    assert sorted(entry.name for entry in built.iterdir()) == sorted(list(release.PARTS) + [release.MANIFEST])
 
 
 def test_released_notebooks_are_the_kept_copies(built):
@@ -51,9 +51,28 @@ def test_rebuilding_replaces_the_release_byte_for_byte(built, tmp_path):
     release.build_release(again)
     for relative in EXPECTED_FILES:
         assert (again / relative).read_bytes() == (built / relative).read_bytes(), relative
-    (again / "student" / "leftover.txt").write_text("from an older release")
+    (again / "student" / "old" / "leftover.txt").parent.mkdir()
+    (again / "student" / "old" / "leftover.txt").write_text("from an older release")
+    with open(again / release.MANIFEST, "a", encoding="utf-8") as manifest:  # as that release listed it
+        manifest.write("student/old/leftover.txt\n")
     release.build_release(again, parts=("student",))
-    assert not (again / "student" / "leftover.txt").exists()
+    assert not (again / "student" / "old").exists(), "what an earlier build wrote is replaced"
+
+
+def test_rebuilding_leaves_what_assign_did_not_write(built, tmp_path, capsys):
+    again = tmp_path / "again"
+    release.build_release(again)
+    # the README's Otter step, as a user runs it: its output goes inside otter/
+    dist = again / "otter" / "dist" / "autograder"
+    dist.mkdir(parents=True)
+    (dist / "autograder.zip").write_bytes(b"otter's own")
+    assert main(["assign", "--out", str(again)]) == 0
+    assert (dist / "autograder.zip").read_bytes() == b"otter's own"
+    printed = capsys.readouterr().out
+    hint = "cd otter && otter assign %s dist/" % bundles.OTTER_MASTER_NAME
+    assert hint in printed
+    readme = (bundles.REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "cd release/otter && otter assign %s dist/" % bundles.OTTER_MASTER_NAME in readme
 
 
 def test_assign_refuses_a_folder_holding_other_files(tmp_path, capsys):

@@ -16,7 +16,6 @@ may move a few anti-aliased pixels, which is no reason to fail CI.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +31,8 @@ SOLUTION_NOTEBOOK = notebooks.ASSIGNMENT_NAME + "_solution.ipynb"
 PARTS = {
     "student": "give to students: open %s next to its files" % STUDENT_NOTEBOOK,
     "solution": "for staff: the worked solution",
-    "otter": "for Otter users: otter assign otter/%s dist/" % bundles.OTTER_MASTER_NAME,
+    "otter": "for Otter users: cd otter && otter assign %s dist/ (dist/ is yours: assign leaves it alone)"
+             % bundles.OTTER_MASTER_NAME,
     "gradescope": "upload gradescope/%s as the Gradescope autograder" % bundles.GRADESCOPE_ZIP_NAME,
 }
 
@@ -82,23 +82,59 @@ def _notebook(variant: str) -> bytes:
     return notebooks.notebook_text(notebooks.build_notebook(variant)).encode("utf-8")
 
 
+MANIFEST = ".dnngrade-release"  #: in the release folder: every file the last builds wrote
+
+
 def build_release(out: Path | str, parts: tuple[str, ...] | None = None) -> Release:
-    """Build the release (or only ``parts``) into ``out``, replacing earlier copies of those parts."""
+    """Build the release (or only ``parts``) into ``out``, replacing earlier copies of those parts.
+
+    Only files an earlier build wrote (listed in ``MANIFEST``) are deleted: what others put in the
+    parts' folders, such as ``otter/dist/`` made by ``otter assign``, stays."""
     root = Path(out)
     if root.exists() and not root.is_dir():
         raise UserError("%s is a file; give `--out` a folder" % root)
     if root.exists():
-        foreign = sorted(entry.name for entry in root.iterdir() if entry.name not in PARTS)
+        foreign = sorted(entry.name for entry in root.iterdir() if entry.name not in PARTS and entry.name != MANIFEST)
         if foreign:
             raise UserError(MSG_NOT_EMPTY.format(out=root, names=", ".join(foreign[:5])))
     files = release_files(parts)
-    for part in PARTS if parts is None else parts:
-        shutil.rmtree(root / part, ignore_errors=True)
+    rebuilt = tuple(PARTS) if parts is None else parts
+    earlier = _manifest(root)
+    for relative in earlier:
+        if relative.split("/", 1)[0] in rebuilt and relative not in files:
+            _remove_written(root, relative)
     for relative, data in sorted(files.items()):
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+    kept = [relative for relative in earlier if relative.split("/", 1)[0] not in rebuilt]
+    (root / MANIFEST).write_text("\n".join(sorted(set(kept) | set(files))) + "\n", encoding="utf-8")
     return Release(root=root, files=sorted(files))
+
+
+def _manifest(root: Path) -> list[str]:
+    try:
+        lines = (root / MANIFEST).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    # only paths inside the release, never out of it
+    return [line for line in lines if line and not line.startswith("/") and ".." not in line.split("/")]
+
+
+def _remove_written(root: Path, relative: str) -> None:
+    """Delete a file an earlier build wrote, then the folders it leaves empty (not the part's own)."""
+    path = root / relative
+    try:
+        path.unlink()
+    except OSError:
+        return
+    folder = path.parent
+    while folder != root and folder.parent != root:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 # -- the copies kept in the repository ----------------------------------------------------------
