@@ -92,8 +92,7 @@ def canvas_csv(rows: list[Row], spec: AssignmentSpec, assignment: str | None = N
     table = [list(CANVAS_COLUMNS) + [column], [CANVAS_POINTS_ROW, "", "", "", "", _points(spec.total_points)]]
     for row in rows:
         info = row.info
-        canvas_id = info.get("canvas_id") or (row.student_id if row.student_id.isdigit() else "")
-        table.append([row.name, canvas_id, info.get("sis_user_id", ""), info.get("sis_login_id", ""),
+        table.append([row.name, _canvas_id(row), info.get("sis_user_id", ""), info.get("sis_login_id", ""),
                       info.get("section", ""), _points(row.stored.score) if row.stored else ""])
     return _csv(table)
 
@@ -155,11 +154,15 @@ def without_identity(rows: list[Row], fmt: str) -> list[Row]:
     fields = LMS_IDENTITY[fmt][0]
 
     def known(row: Row) -> bool:
-        if fmt == "canvas" and row.student_id.isdigit():
-            return True  # (a Canvas download names the files by Canvas user id)
-        return any(row.info.get(name) for name in fields)
+        return bool(fmt == "canvas" and _canvas_id(row)) or any(row.info.get(name) for name in fields)
 
     return [row for row in rows if not known(row)]
+
+
+def _canvas_id(row: Row) -> str:
+    """The Canvas user id: the roster's, else the student id of a Canvas download (its file names
+    carry it)."""
+    return row.info.get("canvas_id") or (row.student_id if row.student_id.isdigit() else "")
 
 
 def export_grades(gradebook: str | Path, fmt: str, out: str | Path, assignment: str | None = None,

@@ -517,7 +517,7 @@ def _ignore_signals():
     return before
 
 
-def _zygote_loop(channel, start_child, dispositions=None):
+def _zygote_loop(channel, start_child, dispositions):
     message = Zygote._MESSAGE
     while True:
         try:
@@ -535,7 +535,7 @@ def _zygote_loop(channel, start_child, dispositions=None):
         if pid == 0:  # the child: never returns
             try:
                 channel.close()
-                for number, handler in (dispositions or {}).items():
+                for number, handler in dispositions.items():
                     signal.signal(number, handler if handler is not None else signal.SIG_DFL)
                 start_child(job_fd, event_fd)
             finally:
