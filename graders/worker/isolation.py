@@ -149,12 +149,30 @@ def ipc_objects():
 def remove_ipc_objects(uid, before):
     """Remove every System V shared memory segment, message queue and semaphore set that ``uid``
     created since ``before`` (an :func:`ipc_objects` snapshot): no memory held outside the child's
-    cap, no message left for the next notebook."""
-    libc = None
-    for (kind, number), creator in ipc_objects().items():
-        if creator != uid or (kind, number) in before:
-            continue
-        libc = libc or _libc()
+    cap, no message left for the next notebook.
+
+    A worker of another user removes them as ``uid`` (a forked helper): their creator may always
+    remove them, root without CAP_IPC_OWNER (a container's) may not."""
+    targets = [(kind, number) for (kind, number), creator in ipc_objects().items()
+               if creator == uid and (kind, number) not in before]
+    if not targets:
+        return
+    if os.getuid() == uid:
+        _remove_ipc(targets)
+        return
+    pid = os.fork()
+    if pid == 0:
+        try:
+            become_user(uid)
+            _remove_ipc(targets)
+        finally:
+            os._exit(0)
+    quietly(os.waitpid, pid, 0)
+
+
+def _remove_ipc(targets):
+    libc = _libc()
+    for kind, number in targets:
         function = getattr(libc, _IPC[kind][1], None)
         if function is not None:
             if kind == "sem":
