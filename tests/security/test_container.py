@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -172,3 +173,43 @@ def test_python_only_root_can_read_is_refused_not_run_as_root(world_readable_bas
     assert results["score"] == 0
     said = everything_said(results)
     assert "would have to run as root" in said and "Install Python where every user" in said, said[-3000:]
+
+
+GRADE_TWO = """
+import json, sys
+from graders.grade import Grader
+with Grader(sandbox="process") as grader:
+    results = [grader.grade_path(path) for path in sys.argv[1:]]
+print(json.dumps([[event.message for event in result.events] for result in results]))
+"""
+
+
+def test_nothing_one_notebook_leaves_reaches_the_next_in_the_container(world_readable_base, archive):
+    """Two notebooks on one warm worker in the container: the dead drops of tests/security/
+    test_dead_drops.py (IPC objects, keyring, files in shared folders) do not reach the second.
+    Docker's root may not remove other users' IPC objects: the worker does it as their creator."""
+    from tests.security.test_dead_drops import DROPPER, FINDER, FOLDERS
+
+    token = secrets.token_hex(8)
+    key = 0x5D000000 + int(token[:6], 16)
+
+    def cell(template):
+        return template.replace("@KEY@", str(key)).replace("@TOKEN@", token).replace("@FOLDERS@", repr(FOLDERS))
+
+    base = world_readable_base
+    root = autograder_tree(base, archive)
+    paths = []
+    for name, template in (("dropper", DROPPER), ("finder", FINDER)):
+        paths.append(base / ("%s.ipynb" % name))
+        paths[-1].write_bytes(notebook_bytes(solution_cells() + [cell(template)]))
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "DNNGRADE_HIDE")}
+    env.update(PYTHONPATH=str(root / "source" / "kit"), DNNGRADE_HIDE=str(root / "source"))
+    wrapper = [sys.executable, "-m", "tests.security.container", "--cover", str(REPO_ROOT)]
+    for folder in private_python_folders():
+        wrapper += ["--open-folder", folder]
+    completed = subprocess.run(wrapper + ["--", sys.executable, "-c", GRADE_TWO] + [str(p) for p in paths], env=env,
+                               cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    dropped, found = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert any("made=shm,msg,sem" in message for message in dropped), dropped  # the drops were made
+    assert any("REPORT found=nothing" in message for message in found), found
