@@ -7,22 +7,29 @@ by one warm :class:`graders.grade.Grader`, exactly as a submission would be. The
 * a **wrong** variant must lose points on its own function (otherwise it *survived*: the cases
   no longer catch that bug), and its feedback should name its mistake (the diagnosis);
 * a **correct** alternative must earn full marks on every function (otherwise it was
-  *penalised*: the grader rejects a right answer).
+  *penalised*: the grader rejects a right answer);
+* a **wrong** variant must also fail at least one *public* case, judged in this process with the
+  same ladder (otherwise the students' self-check says it passes, and only the grade tells).
 
 ``dnngrade audit`` prints one row per function and exits with status 1 on any survivor or
-penalised alternative. When a survivor appears, strengthen the hidden cases (``assignment.toml``
-and ``tools/casegen.py``), never the variant.
+penalised alternative, and on any mistake no public case shows. When a survivor appears,
+strengthen the hidden cases (``assignment.toml`` and ``tools/casegen.py``), never the variant.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 import reference.dnn
 from assignments.dnn_step_by_step.mistakes import CORRECT, VARIANTS, WRONG, Variant
+from graders.cases import Case, load_case_set
+from graders.diagnosis import run_variant
+from graders.portable.checks import PASSED, judge_outcome
+from graders.portable.likely import MSG_DIAGNOSIS
 from graders.result import GradeResult
-from graders.scoring import MSG_DIAGNOSIS
+from graders.spec import load_spec
 from tools.nbbuild import notebook_bytes, solution_cells
 
 DIAGNOSIS_PREFIX = MSG_DIAGNOSIS.split("{")[0]  #: how the grader's diagnosis notes begin
@@ -37,10 +44,15 @@ MSG_SURVIVOR = (
     "{id} kept full marks on {function}: no case catches this mistake. Strengthen the hidden "
     "cases of {function} (assignment.toml, tools/casegen.py), then run `dnngrade cases`."
 )
+MSG_UNSEEN = (
+    "{id} passes every public case of {function}: the students' self-check says it is right. Add "
+    "a public example on which it goes wrong (a generator table under `public` in assignment.toml)."
+)
 MSG_PENALISED = "{id} is a correct alternative but lost points on {functions}."
 MSG_NOT_GRADED = "{id} was not graded ({status}): {reason}"
 MSG_ALL_GOOD = (
-    "All {wrong} wrong variants lost points and all {correct} correct alternatives earned full marks."
+    "All {wrong} wrong variants lost points and fail a public case, and all {correct} correct "
+    "alternatives earned full marks."
 )
 
 
@@ -69,6 +81,7 @@ class VariantOutcome:
     cases_failed: int = 0  #: cases of the variant's function that did not pass
     cases_total: int = 0
     diagnosed: bool | None = None  #: wrong variants: the feedback named this variant's mistake
+    public_caught: bool | None = None  #: wrong variants: some public case fails (the self-check sees it)
     diagnosis_shown: str = ""  #: the diagnosis note on the variant's function, if any
     stray_diagnoses: list[str] = field(default_factory=list)  #: diagnosis notes on other functions
     detail: str = ""  #: why a notebook was not graded
@@ -76,7 +89,7 @@ class VariantOutcome:
     @property
     def ok(self) -> bool:
         """Whether this outcome is what the audit requires."""
-        return self.verdict in (CAUGHT, FULL_MARKS)
+        return self.verdict in (CAUGHT, FULL_MARKS) and self.public_caught is not False
 
 
 @dataclass
@@ -86,10 +99,12 @@ class FunctionAudit:
     function: str
     wrong_total: int = 0
     wrong_caught: int = 0
+    public_caught: int = 0
     diagnosed: int = 0
     correct_total: int = 0
     correct_full_marks: int = 0
     survivors: list[str] = field(default_factory=list)
+    publicly_unseen: list[str] = field(default_factory=list)
     penalised: list[str] = field(default_factory=list)
     not_graded: list[str] = field(default_factory=list)
 
@@ -115,8 +130,11 @@ class AuditReport:
                 row.wrong_total += 1
                 row.wrong_caught += outcome.verdict == CAUGHT
                 row.diagnosed += bool(outcome.diagnosed)
+                row.public_caught += bool(outcome.public_caught)
                 if outcome.verdict == SURVIVED:
                     row.survivors.append(outcome.id)
+                if outcome.public_caught is False:
+                    row.publicly_unseen.append(outcome.id)
             else:
                 row.correct_total += 1
                 row.correct_full_marks += outcome.verdict == FULL_MARKS
@@ -140,9 +158,11 @@ class AuditReport:
 def _totals(rows: Iterable[FunctionAudit]) -> FunctionAudit:
     total = FunctionAudit("total")
     for row in rows:
-        for name in ("wrong_total", "wrong_caught", "diagnosed", "correct_total", "correct_full_marks"):
+        for name in ("wrong_total", "wrong_caught", "public_caught", "diagnosed", "correct_total",
+                     "correct_full_marks"):
             setattr(total, name, getattr(total, name) + getattr(row, name))
         total.survivors += row.survivors
+        total.publicly_unseen += row.publicly_unseen
         total.penalised += row.penalised
         total.not_graded += row.not_graded
     return total
@@ -166,9 +186,33 @@ def judge_variant(variant: Variant, result: GradeResult) -> VariantOutcome:
     if variant.kind == WRONG:
         outcome.verdict = CAUGHT if variant.function in lost_on else SURVIVED
         outcome.diagnosed = any(variant.diagnosis in note for note in shown)
+        outcome.public_caught = fails_a_public_case(variant)
     else:
         outcome.verdict = PENALISED if lost_on else FULL_MARKS
     return outcome
+
+
+def fails_a_public_case(variant: Variant, cases: Iterable[Case] | None = None) -> bool:
+    """Whether ``variant`` fails at least one public case of its function, judged by the ladder
+    in this process (variants are our own code), as the students' self-check would judge it."""
+    if cases is None:
+        cases = _public_cases()
+    spec = load_spec().functions[variant.function]
+    for case in cases:
+        if case.function != variant.function or case.visibility != "public":
+            continue
+        run = run_variant(variant, case)
+        outcome = {"status": "ok"} if run.returned else {"status": "error", "detail": run.error}
+        verdict = judge_outcome(case.function, outcome, case.expected, list(case.args), run.value,
+                                run.args_after, rtol=spec.rtol, atol=spec.atol, label=case.label)
+        if verdict.rung != PASSED:
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _public_cases() -> tuple[Case, ...]:
+    return tuple(load_case_set(public_only=True))
 
 
 def _diagnosis_notes(notes: Iterable[str]) -> list[str]:
@@ -217,7 +261,7 @@ def run_audit(
 
 # -- rendering ----------------------------------------------------------------------------------
 
-_COLUMNS = ("function", "wrong caught", "diagnosed", "correct full marks")
+_COLUMNS = ("function", "wrong caught", "caught by public", "diagnosed", "correct full marks")
 
 
 def to_text(report: AuditReport) -> str:
@@ -228,6 +272,7 @@ def to_text(report: AuditReport) -> str:
         table.append((
             row.function,
             _ratio(row.wrong_caught, row.wrong_total),
+            _ratio(row.public_caught, row.wrong_total),
             _ratio(row.diagnosed, row.wrong_total),
             _ratio(row.correct_full_marks, row.correct_total),
         ))
@@ -258,7 +303,9 @@ def _problems(report: AuditReport) -> list[str]:
     for outcome in report.outcomes:
         if outcome.verdict == SURVIVED:
             lines.append("SURVIVOR  " + MSG_SURVIVOR.format(id=outcome.id, function=outcome.function))
-        elif outcome.verdict == PENALISED:
+        elif outcome.public_caught is False:
+            lines.append("UNSEEN    " + MSG_UNSEEN.format(id=outcome.id, function=outcome.function))
+        if outcome.verdict == PENALISED:
             functions = ", ".join(outcome.lost_on)
             lines.append("PENALISED " + MSG_PENALISED.format(id=outcome.id, functions=functions))
         elif outcome.verdict == NOT_GRADED:

@@ -6,25 +6,9 @@ in :mod:`assignments.dnn_step_by_step.mistakes` is run here, in the grader's own
 on the same cases, and the variant that behaves like the student's code on *every* case gives
 its diagnosis sentence. Student code never runs here; variants are our own code.
 
-What "behaves like" means, case by case:
-
-* the student's call returned (its case id is in ``outputs``): the variant returns too, with the
-  same structure and values within the case's tolerance (the spec's ``rtol``/``atol``; NaN equals
-  NaN here, since a variant may reproduce a NaN);
-* the student's call did not return (raised; its id is absent from ``outputs``): the variant
-  raises too, and when ``errors`` gives the student's error text, with the same type and message
-  (the worker's ``(cell 3, line 2)`` suffix is ignored);
-* when ``args_after`` gives the student's arguments after the call, the variant left its
-  arguments in the same state. This is how mistakes that only change the caller's arrays in place
-  (``update_parameters`` with ``-=`` on the caller's arrays) are recognised: their returned values
-  are right, and only the ``inputs_unmodified`` rung sees them. Without ``args_after`` such a
-  variant cannot be told apart from a right answer and is never named.
-
-A variant is named only when the evidence shows it differs from the reference on at least one
-case, so a submission that is right on every case it ran is never given a diagnosis; and only
-when the matching variants agree on the sentence, so evidence that fits two different mistakes
-(two variants that both raise on every case the student's code raised on, when ``errors`` is not
-given) names neither. Diagnosis sentences are fixed text: they never quote expected values,
+What "behaves like" means is decided by :func:`graders.portable.likely.behaves_like`, which the
+students' self-check also uses on the variants' public runs stored in the public case file (see
+:func:`public_runs`). Diagnosis sentences are fixed text: they never quote expected values,
 hidden or public.
 
 Pass the cases that were run to completion or raised; leave out cases that timed out, crashed or
@@ -36,10 +20,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -49,18 +31,9 @@ import reference.dnn_utils
 from assignments.dnn_step_by_step.mistakes import Variant, wrong_variants
 from graders.cases import Case
 from graders.portable.casefile import encode_value
-from graders.portable.wire import Foreign, Subclassed, roundtrip
+from graders.portable.likely import Run, behaves_like, one_diagnosis, same_value
+from graders.portable.wire import roundtrip
 from graders.spec import load_spec
-
-
-@dataclass(frozen=True)
-class Run:
-    """What one variant did on one case, as plain data (the form the worker's values arrive in)."""
-
-    returned: bool
-    value: object = None  #: the returned value, through the wire round trip
-    args_after: object = None  #: the argument list after the call, through the wire round trip
-    error: str = ""  #: ``"TypeName: message"`` when the call raised
 
 
 def diagnose(
@@ -111,46 +84,28 @@ def matching_variant(
     if not cases:
         return None
     rtol, atol = _tolerance(function)
+    ids = [case.id for case in cases]
     found = [candidate for candidate in wrong_variants(function)
-             if _matches(candidate, outputs, cases, args_after or {}, errors or {}, rtol, atol)]
-    if len({candidate.diagnosis for candidate in found}) != 1:
-        return None  # nothing matches, or the evidence cannot tell two mistakes apart
-    return found[0]
+             if behaves_like(_Runs(candidate, cases), ids, outputs, args_after, errors, rtol, atol)]
+    sentence = one_diagnosis(candidate.diagnosis for candidate in found)
+    return next((candidate for candidate in found if candidate.diagnosis == sentence), None)
 
 
-def _matches(candidate, outputs, cases, args_after, errors, rtol, atol) -> bool:
-    evidence = differs = False
-    for case in cases:
-        run = run_variant(candidate, case)
-        if case.id in outputs:
-            if not run.returned or not same_value(outputs[case.id], run.value, rtol, atol):
-                return False
-            evidence = True
-            differs = differs or _differs_from_expected(candidate, case, run, rtol, atol)
-        else:
-            if run.returned:
-                return False
-            differs = True
-            if case.id in errors:
-                if not _same_error(errors[case.id], run.error):
-                    return False
-                evidence = True
-        if args_after.get(case.id) is not None and run.returned:
-            if not same_value(args_after[case.id], run.args_after, rtol, atol):
-                return False
-            differs = differs or not same_value(run.args_after, list(case.args), 0.0, 0.0)
-    return evidence and differs
+class _Runs(Mapping):
+    """Case id -> the variant's :class:`Run` on that case, computed when first asked for."""
 
+    def __init__(self, candidate: Variant, cases: Sequence[Case]):
+        self.candidate = candidate
+        self.cases = {case.id: case for case in cases}
 
-_WHERE = re.compile(r"\s*\((?:cell|line)[^()]*\)\s*$")
+    def __getitem__(self, case_id: str) -> Run:
+        return run_variant(self.candidate, self.cases[case_id])
 
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.cases)
 
-def _same_error(student: str, variant: str) -> bool:
-    """Same exception type and message; the worker's ``(cell 3, line 2)`` suffix is ignored."""
-    def normal(text):
-        return " ".join(_WHERE.sub("", str(text)).split())[:200]
-
-    return normal(student) == normal(variant)
+    def __len__(self) -> int:
+        return len(self.cases)
 
 
 @lru_cache(maxsize=None)
@@ -174,17 +129,6 @@ def run_variant(candidate: Variant, case: Case) -> Run:
     if key not in _RUNS:
         _RUNS[key] = _run(candidate, case)
     return _RUNS[key]
-
-
-_DIFFERS: dict[tuple[str, str], bool] = {}
-
-
-def _differs_from_expected(candidate: Variant, case: Case, run: Run, rtol: float, atol: float) -> bool:
-    """Whether the variant's value on ``case`` is wrong (memoised: it does not depend on the student)."""
-    key = (candidate.id, _case_key(case))
-    if key not in _DIFFERS:
-        _DIFFERS[key] = not same_value(run.value, case.expected, rtol, atol)
-    return _DIFFERS[key]
 
 
 _CASE_KEYS: dict[int, tuple[Case, str]] = {}
@@ -217,7 +161,10 @@ def _run(candidate: Variant, case: Case) -> Run:
     finally:
         np.random.set_state(state)
     plain = roundtrip({"value": value, "args_after": args})
-    return Run(True, plain["value"], plain["args_after"])
+    rtol, atol = _tolerance(case.function)
+    return Run(True, plain["value"], plain["args_after"],
+               wrong=not same_value(plain["value"], case.expected, rtol, atol),
+               changed=not same_value(plain["args_after"], list(case.args), 0.0, 0.0))
 
 
 _FUNCTIONS: dict[str, object] = {}
@@ -245,53 +192,37 @@ def _exec_variant(candidate: Variant) -> dict:
     return namespace
 
 
-# -- comparing plain data -----------------------------------------------------------------------
+# -- the evidence the self-check uses -----------------------------------------------------------
 
 
-def same_value(a: object, b: object, rtol: float, atol: float) -> bool:
-    """Whether two plain-data values have the same structure and values within tolerance.
+def public_runs(cases: Sequence[Case]) -> list[dict]:
+    """What each wrong variant does on the public ``cases``, as entries of the public case file.
 
-    Tuples and lists count as the same kind of sequence (the ladder accepts either); numbers,
-    NumPy scalars and 0-d arrays compare as numbers; arrays must agree in shape and in kind
-    (floating, integer/bool, complex). NaN equals NaN. The tolerance is ``|a - b| <= atol +
-    rtol * |b|``, as on the values rung.
+    The students' self-check matches a failing function against these with the grader's own
+    rules (:func:`graders.portable.likely.behaves_like`). Only variants that go wrong on some of
+    these cases are listed (the others can never be named from them); a variant whose values
+    cannot be stored as case-file JSON (NaN, infinity, a foreign object) is left out.
     """
-    if isinstance(a, Foreign) or isinstance(b, Foreign):
-        return isinstance(a, Foreign) and isinstance(b, Foreign) and a.type_name == b.type_name
-    if isinstance(a, Subclassed) or isinstance(b, Subclassed):
-        return (isinstance(a, Subclassed) and isinstance(b, Subclassed) and a.cls == b.cls
-                and same_value(a.value, b.value, rtol, atol))
-    if a is None or b is None or isinstance(a, str) or isinstance(b, str):
-        return type(a) is type(b) and a == b
-    if isinstance(a, dict) or isinstance(b, dict):
-        return (isinstance(a, dict) and isinstance(b, dict) and set(a) == set(b)
-                and all(same_value(a[key], b[key], rtol, atol) for key in a))
-    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
-        return (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b)
-                and all(same_value(x, y, rtol, atol) for x, y in zip(a, b, strict=True)))
-    return _same_numbers(a, b, rtol, atol)
+    entries = []
+    for candidate in wrong_variants():
+        mine = [case for case in cases if case.function == candidate.function]
+        runs = {case.id: run_variant(candidate, case) for case in mine}
+        if not any(run.wrong or run.changed for run in runs.values()):
+            continue
+        try:
+            encoded = {case_id: _encode_run(run) for case_id, run in runs.items()}
+            json.dumps(encoded, allow_nan=False)
+        except (TypeError, ValueError):
+            continue
+        entries.append({"id": candidate.id, "function": candidate.function,
+                        "diagnosis": candidate.diagnosis, "runs": encoded})
+    return entries
 
 
-def _same_numbers(a, b, rtol, atol) -> bool:
-    if not isinstance(a, (int, float, complex, np.generic, np.ndarray)):
-        return False
-    if not isinstance(b, (int, float, complex, np.generic, np.ndarray)):
-        return False
-    x, y = np.asarray(a), np.asarray(b)
-    if x.shape != y.shape:
-        return False
-    if x.ndim > 0 and _kind(x) != _kind(y):
-        return False
-    try:
-        with np.errstate(invalid="ignore", over="ignore"):
-            close = (np.abs(x - y) <= atol + rtol * np.abs(y)) & np.isfinite(y)
-            if close.all():
-                return True
-            both_nan = np.isnan(x) & np.isnan(y)  # NaN equals NaN here; inf only equals the same inf
-            return bool(np.all(close | both_nan | (x == y)))
-    except TypeError:
-        return False
-
-
-def _kind(array: np.ndarray) -> str:
-    return {"b": "i", "u": "i"}.get(array.dtype.kind, array.dtype.kind)
+def _encode_run(run: Run) -> dict:
+    if not run.returned:
+        return {"returned": False, "error": run.error[:300]}
+    entry = {"returned": True, "value": encode_value(run.value), "wrong": run.wrong}
+    if run.changed:
+        entry["args_after"] = encode_value(run.args_after)
+    return entry

@@ -5,16 +5,13 @@ from __future__ import annotations
 from graders.cases import Case
 from graders.frames import Frames, call_values
 from graders.portable.checks import MSG_PASSED, PASSED, Call, Verdict, judge_calls
+from graders.portable.likely import MSG_DEPENDENCY, MSG_DIAGNOSIS
 from graders.result import CaseResult, FunctionResult, NotebookEvent
 from graders.shortcut import QuickJudge
 from graders.spec import AssignmentSpec
 
 MSG_CASES_PASSED = "{passed} of {total} cases passed."
-MSG_DEPENDENCY = (
-    "{name} calls {dependency}, which fails its own checks: fix {dependency} first, its errors carry over here."
-)
 MSG_CELL_MAY_DEFINE = "Cell {cell} failed ({detail}); if it was meant to define {name}, fix that cell first."
-MSG_DIAGNOSIS = "Likely mistake: {sentence}"
 MSG_CELL_ERROR = "Cell {cell} raised {detail}. The cells after it still ran."
 MSG_CELL_TIMEOUT = "Cell {cell} was stopped: {detail}. The cells after it still ran."
 MSG_CELL_CRASHED = "Cell {cell} crashed the process that ran it ({detail}). The cells after it still ran."

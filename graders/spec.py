@@ -27,7 +27,7 @@ class FunctionSpec:
     atol: float
     seed: int | None
     depends_on: tuple[str, ...]
-    public: tuple[str, ...]
+    public: tuple[str | dict, ...]  #: a builder's name, or a generator table as in ``hidden``
     hidden: tuple[dict, ...]
 
 

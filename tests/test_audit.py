@@ -1,10 +1,14 @@
 """The mutation audit: every variant graded through the real grading path, with one warm Grader."""
 
+import copy
+import inspect
 import json
 
 import nbformat
+import numpy as np
 import pytest
 
+import reference
 import reference.dnn
 from assignments.dnn_step_by_step.mistakes import VARIANTS, correct_variants, variant, wrong_variants
 from graders import audit
@@ -20,8 +24,10 @@ from graders.audit import (
     to_text,
     variant_notebook,
 )
+from graders.cases import load_case_set
 from graders.cli import main
 from graders.grade import Grader
+from graders.portable.checks import judge_outcome
 from graders.result import FunctionResult, GradeResult, NotebookEvent
 from graders.spec import load_spec
 from tools.nbbuild import notebook_bytes, solution_cells, solution_source
@@ -118,6 +124,35 @@ def test_table_lists_survivors_and_penalised_alternatives():
     assert "compute_cost" in text.splitlines()[2]
 
 
+def test_a_mistake_no_public_case_shows_fails_the_audit_and_is_named():
+    entry = variant("compute_cost.hard_coded_m")  # m = 3: right on the printed example only
+    printed = [case for case in load_case_set(public_only=True) if case.function == "compute_cost"][:1]
+    assert not audit.fails_a_public_case(entry, printed)
+    assert audit.fails_a_public_case(entry)  # the second public example has m = 5
+    outcome = judge_variant(entry, graded(lost={"compute_cost"}))
+    outcome.public_caught = False
+    assert not outcome.ok and not AuditReport([outcome]).ok
+    text = to_text(AuditReport([outcome]))
+    assert "UNSEEN" in text and entry.id in text and "assignment.toml" in text
+
+
+def test_a_wrong_helper_shows_in_the_public_case_of_the_function_that_calls_it():
+    """The public L_model_backward example has live ReLU units, so a linear_backward without 1/m
+    fails it (with every unit off, all expected gradients but the last bias were exactly 0)."""
+    namespace = {"np": np, "sigmoid_backward": reference.sigmoid_backward,
+                 "relu_backward": reference.relu_backward}
+    for source in (variant("linear_backward.dW_missing_1_over_m").source,
+                   inspect.getsource(reference.dnn.linear_activation_backward),
+                   inspect.getsource(reference.dnn.L_model_backward)):
+        exec(source, namespace)
+    cases = [case for case in load_case_set(public_only=True) if case.function == "L_model_backward"]
+    verdicts = [judge_outcome("L_model_backward", {"status": "ok"}, case.expected, list(case.args),
+                              namespace["L_model_backward"](*copy.deepcopy(list(case.args))),
+                              rtol=1e-6, atol=1e-9)
+                for case in cases]
+    assert all(verdict.rung == "values" for verdict in verdicts)
+
+
 def test_cli_exits_1_and_names_the_survivor(monkeypatch, capsys):
     survivor = judge_variant(variant("compute_cost.missing_minus"), graded())
     monkeypatch.setattr(audit, "run_audit", lambda variants: AuditReport([survivor]))
@@ -149,6 +184,12 @@ def test_audit_covers_every_variant(report):
 def test_every_wrong_variant_loses_points(report, entry):
     outcome = next(o for o in report.outcomes if o.id == entry.id)
     assert outcome.verdict == CAUGHT, outcome
+
+
+@pytest.mark.parametrize("entry", wrong_variants(), ids=lambda v: v.id)
+def test_every_wrong_variant_fails_a_public_case(report, entry):
+    outcome = next(o for o in report.outcomes if o.id == entry.id)
+    assert outcome.public_caught, outcome
 
 
 @pytest.mark.parametrize("entry", correct_variants(), ids=lambda v: v.id)

@@ -190,11 +190,11 @@ def test_kept_notebooks_are_what_the_template_builds():
 # -- executed with a real kernel --------------------------------------------------------------
 
 
-def execute(path):
+def execute(path, allow_errors=False):
     nbclient = pytest.importorskip("nbclient", reason="executing notebooks needs nbclient (the dev extra)")
     pytest.importorskip("ipykernel", reason="executing notebooks needs ipykernel (the dev extra)")
     notebook = nbformat.read(path, as_version=4)
-    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=allow_errors,
                             resources={"metadata": {"path": str(path.parent)}}).execute()
     return notebook
 
@@ -233,3 +233,41 @@ def test_student_notebook_runs_and_every_check_says_not_implemented(release_dir)
         assert "text/html" in output["data"]
         assert len(text.splitlines()) == 1
 
+
+
+def test_self_check_in_a_kernel_shows_the_students_line_the_likely_mistake_and_what_to_fix_first(
+        release_dir, tmp_path):
+    """The self-check gives the grader's diagnosis and dependency hint, and points at the cell line."""
+    from assignments.dnn_step_by_step.mistakes import variant
+    from graders.portable.likely import MSG_DEPENDENCY
+    from graders.portable.selfcheck import MSG_YOUR_LINE
+
+    solution = nbformat.read(release_dir / "solution" / release.SOLUTION_NOTEBOOK, as_version=4)
+    student = nbformat.read(release_dir / "student" / release.STUDENT_NOTEBOOK, as_version=4)
+    for name in reference.dnn.GRADED_FUNCTIONS:  # a student who solved everything ...
+        function_cell(student, name)["source"] = function_cell(solution, name)["source"]
+    solution = student  # ... but two functions
+    missing_m = variant("linear_backward.dW_missing_1_over_m")
+    function_cell(solution, "linear_backward")["source"] = missing_m.source
+    function_cell(solution, "linear_forward")["source"] = (
+        "def linear_forward(A, W, b):\n"
+        "    cache = (A, W, b)\n"
+        "    Z = np.dot(A, W) + b  # the wrong order\n"
+        "    return Z, cache\n")
+    path = release_dir / "student" / "broken.ipynb"
+    nbformat.write(solution, path)
+    cells = cells_by_id(execute(path, allow_errors=True))  # the example cells call the broken code
+
+    def shown(name):
+        (output,) = cells["check-" + name.replace("_", "-")]["outputs"]
+        return output["data"]["text/plain"]
+
+    raised = shown("linear_forward")
+    assert "Traceback" not in raised
+    your_line = MSG_YOUR_LINE.split("{")[0]
+    line = next(text for text in raised.splitlines() if text.startswith(your_line))
+    assert re.search(r"In \[\d+\], line 3:  Z = np\.dot\(A, W\) \+ b", line), line
+    assert "Likely mistake: " + missing_m.diagnosis in shown("linear_backward")
+    assert MSG_DEPENDENCY.format(name="linear_activation_backward", dependency="linear_backward") in shown(
+        "linear_activation_backward")
+    assert "passes its" in shown("compute_cost")

@@ -9,7 +9,9 @@ import textwrap
 
 import pytest
 
+from assignments.dnn_step_by_step.mistakes import correct_variants, variant, wrong_variants
 from graders.portable import checks, selfcheck
+from graders.portable.likely import MSG_DIAGNOSIS
 from graders.spec import PUBLIC_CASES_PATH
 from tools import bundles, release
 
@@ -104,11 +106,13 @@ def test_student_errors_give_the_graders_message_without_a_traceback(student_dir
     """)
     assert "Traceback" not in output
     raised, wrong = output.split("\n\u2718 ")
-    assert raised.startswith("\u2718 linear_forward, case 1 of 1")
+    assert raised.startswith("\u2718 linear_forward, case 1 of 2")
     message = checks.MSG_RAISED.format(name="linear_forward", args="A, W, b", error="ValueError", shapes="")
     assert message[:40] in raised
-    assert wrong.startswith("linear_backward, case 1 of 1")
+    assert raised.splitlines()[-1] == "  Your line, string, line 6"  # python -c keeps no source to show
+    assert wrong.startswith("linear_backward, case 1 of 2")
     assert checks.MSG_VALUES_PUBLIC.split("{path}")[1].split("\n")[0] in wrong  # " has the wrong values."
+    assert MSG_DIAGNOSIS.format(sentence=variant("linear_backward.both_missing_1_over_m").diagnosis) in wrong
 
 
 def test_report_renders_as_text_and_html():
@@ -116,3 +120,26 @@ def test_report_renders_as_text_and_html():
     assert repr(report) == report.text
     html = report._repr_html_()
     assert html.startswith("<pre") and "&lt;b&gt; &amp;" in html
+
+
+def test_self_check_names_each_known_mistake_as_the_grader_does():
+    """Every wrong variant the public case file has evidence for is named by the self-check, with
+    the grader's sentence; the file has evidence for nearly all of them (values with NaN or
+    infinity cannot be stored as case-file JSON)."""
+    from graders.diagnosis import variant_function
+
+    stored = json.loads(PUBLIC_CASES_PATH.read_text())["likely_mistakes"]
+    assert len(stored) >= 0.95 * len(wrong_variants())
+    for entry in stored:
+        mistake = variant(entry["id"])
+        report = selfcheck.run_public_cases(variant_function(mistake), PUBLIC_CASES_PATH)
+        assert not report.ok
+        assert MSG_DIAGNOSIS.format(sentence=mistake.diagnosis) in report.text, (mistake.id, report.text)
+
+
+def test_self_check_of_a_right_answer_names_no_mistake():
+    from graders.diagnosis import variant_function
+
+    for alternative in correct_variants():
+        report = selfcheck.run_public_cases(variant_function(alternative), PUBLIC_CASES_PATH)
+        assert report.ok and "Likely" not in report.text, alternative.id

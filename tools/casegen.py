@@ -15,7 +15,9 @@ from typing import Any, Callable
 import numpy as np
 
 import reference
-from graders.portable.casefile import CASEFILE_FORMAT, dumps_cases, encode_value
+from graders.cases import Case
+from graders.diagnosis import public_runs
+from graders.portable.casefile import CASEFILE_FORMAT, decode_value, dumps_cases, encode_value
 from graders.spec import AssignmentSpec
 
 
@@ -142,7 +144,9 @@ def example_relu_backward() -> CaseInputs:
 
 @_public
 def example_L_model_backward() -> CaseInputs:
-    rng, parameters, X = _example_network([4, 3, 2, 1], 3, seed=5)
+    # a seed where each hidden layer has ReLU units both on and off, so that every gradient is
+    # informative (with every unit off, all but the last layer's gradients are exactly 0)
+    rng, parameters, X = _example_network([4, 3, 2, 1], 3, seed=1)
     AL, caches = reference.L_model_forward(X, parameters)
     Y = _labels(rng, 3)
     return CaseInputs([AL, Y, caches], "a 3-layer network [4, 3, 2, 1] on 3 examples")
@@ -303,20 +307,37 @@ def _case(spec: AssignmentSpec, function: str, kind: str, index: int, inputs: Ca
     }
 
 
+def _generated(entry: dict, seed: int) -> CaseInputs:
+    params = {key: value for key, value in entry.items() if key != "generator"}
+    return HIDDEN_GENERATORS[entry["generator"]](np.random.default_rng(seed), **params)
+
+
+def _as_case(entry: dict) -> Case:
+    return Case(id=entry["id"], function=entry["function"], visibility=entry["visibility"],
+                label=entry["label"], seed=entry["seed"], args=decode_value(entry["args"]),
+                expected=decode_value(entry["expected"]), args_wire=entry["args"])
+
+
 def build_cases(spec: AssignmentSpec) -> dict[str, dict]:
     """Return the case documents ``{"public": ..., "hidden": ...}`` for the whole assignment."""
     public, hidden = [], []
     for name, fspec in spec.functions.items():
-        for index, builder in enumerate(fspec.public, start=1):
-            public.append(_case(spec, name, "public", index, PUBLIC_BUILDERS[builder]()))
+        for index, entry in enumerate(fspec.public, start=1):
+            if isinstance(entry, str):
+                inputs = PUBLIC_BUILDERS[entry]()
+            else:  # a generator table: a public example of another size, drawn as hidden cases are
+                inputs = _generated(entry, _case_seed(spec, "public " + name, index))
+                inputs.label = "another example: " + inputs.label
+            public.append(_case(spec, name, "public", index, inputs))
         for index, entry in enumerate(fspec.hidden, start=1):
-            params = {key: value for key, value in entry.items() if key != "generator"}
-            rng = np.random.default_rng(_case_seed(spec, name, index))
-            inputs = HIDDEN_GENERATORS[entry["generator"]](rng, **params)
-            hidden.append(_case(spec, name, "hidden", index, inputs))
+            hidden.append(_case(spec, name, "hidden", index, _generated(entry, _case_seed(spec, name, index))))
     header = {"format": CASEFILE_FORMAT, "assignment": spec.name}
+    # what the self-check needs beyond the cases: which function calls which (for "fix X first"),
+    # and what each known mistake does on the public cases (to name it, as the grader does)
+    functions = {name: {"depends_on": list(fspec.depends_on)} for name, fspec in spec.functions.items()}
+    likely = public_runs([_as_case(entry) for entry in public])
     return {
-        "public": dict(header, visibility="public", cases=public),
+        "public": dict(header, visibility="public", cases=public, functions=functions, likely_mistakes=likely),
         "hidden": dict(header, visibility="hidden", cases=hidden),
     }
 

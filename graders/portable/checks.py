@@ -305,7 +305,7 @@ def _describe(value):
     return "a %s" % type(value).__name__
 
 
-def _is_unimplemented(value):
+def looks_unimplemented(value):
     if value is None:
         return True
     if isinstance(value, (tuple, list)) and value and all(item is None for item in value):
@@ -322,7 +322,7 @@ def _returns_text(name):
 
 def _structure(name, expected, got):
     """Rungs structure, types, shapes and dtype; returns the leaves ``(path, expected, got)``."""
-    if _is_unimplemented(got) and not _is_unimplemented(expected):
+    if looks_unimplemented(got) and not looks_unimplemented(expected):
         raise _Fail("structure", MSG_NOT_IMPLEMENTED.format(name=name, returns=_returns_text(name)))
     leaves = []
     tuple_names, root = _root_names(name)

@@ -1,8 +1,9 @@
 """``check(function)``: the students' self-check, run inside their own notebook.
 
 It runs the public cases of one function through the same plain-data path and the same check
-ladder as the grader, and shows one line: a success, or the first failing rung with its message.
-Student errors never show a traceback. Hidden cases are not here to reveal.
+ladder as the grader, and shows a success line, or the first failing rung with its message and,
+as the grader does, the likely mistake or the function to fix first. When the code raised, it
+shows the student's own lines instead of a traceback. Hidden cases are not here to reveal.
 
 Output is plain text, with an HTML rendering where the front end shows HTML (Jupyter, JupyterLab,
 VS Code, Colab).
@@ -13,11 +14,13 @@ import html
 import io
 import os
 import sys
+import traceback
 
 import numpy as np
 
 from .casefile import decode_value, load_cases
-from .checks import PASSED, judge_outcome
+from .checks import PASSED, judge_outcome, looks_unimplemented
+from .likely import MSG_DEPENDENCY, MSG_DIAGNOSIS, Run, behaves_like, one_diagnosis
 from .wire import roundtrip
 
 PUBLIC_CASES_NAME = "public_cases.json"
@@ -57,35 +60,62 @@ def _case_file(path=None):
     raise FileNotFoundError(MSG_NO_CASE_FILE.format(file=PUBLIC_CASES_NAME))
 
 
+class CaseRun:
+    """One public case run by the self-check: the verdict, and what the call did, as plain data."""
+
+    __slots__ = ("case", "verdict", "value", "args_after", "error", "error_text")
+
+    def __init__(self, case, verdict, value=None, args_after=None, error=None, error_text=""):
+        self.case = case
+        self.verdict = verdict
+        self.value = value
+        self.args_after = args_after
+        self.error = error  #: the exception the call raised, if any
+        self.error_text = error_text  #: ``"TypeName: message"``
+
+
 def run_case(function, case, quiet=False):
     """Call ``function`` on one stored case (an entry of a case file) and judge it.
 
     The function gets fresh copies of the inputs; NumPy is seeded first when the case says so; what
     the function prints is swallowed when ``quiet``. Returns a :class:`~.checks.Verdict`.
     """
+    return run_case_in_full(function, case, quiet).verdict
+
+
+def run_case_in_full(function, case, quiet=False):
+    """:func:`run_case`, returning a :class:`CaseRun` (the verdict and the call's values)."""
     name = case["function"]
     args, call_args = decode_value(case["args"]), decode_value(case["args"])
     if case.get("seed") is not None:
         np.random.seed(case["seed"])
-    outcome, value = {"status": "ok"}, None
+    outcome, value, error = {"status": "ok"}, None, None
     try:
         if quiet:
             with contextlib.redirect_stdout(io.StringIO()):
                 value = function(*call_args)
         else:
             value = function(*call_args)
-    except Exception as error:  # noqa: BLE001 - the student's error becomes feedback
-        outcome = {"status": "error", "detail": "%s: %s" % (type(error).__name__, str(error)[:300])}
-    plain = roundtrip({"value": value, "args_after": call_args}) if outcome["status"] == "ok" else {}
-    return judge_outcome(
+    except Exception as raised:  # noqa: BLE001 - the student's error becomes feedback
+        error = raised
+        outcome = {"status": "error", "detail": "%s: %s" % (type(raised).__name__, str(raised)[:300])}
+    plain = roundtrip({"value": value, "args_after": call_args}) if error is None else {}
+    verdict = judge_outcome(
         name, outcome, decode_value(case["expected"]), args, plain.get("value"), plain.get("args_after"),
         rtol=case.get("rtol", 1e-5), atol=case.get("atol", 1e-8), hidden=case.get("visibility") == "hidden",
         label=case.get("label", ""),
     )
+    return CaseRun(case, verdict, plain.get("value"), plain.get("args_after"), error,
+                   outcome.get("detail", ""))
 
 
 def run_public_cases(function, cases_path=None):
-    """Run ``function`` on its public cases; return a :class:`CheckReport`."""
+    """Run ``function`` on its public cases; return a :class:`CheckReport`.
+
+    On a failure the report says, after the first failing case: the student's own lines when the
+    call raised; that a function it calls fails its own public cases, when one does; otherwise the
+    known mistake the code behaves like, when the public cases show one (the grader's rules).
+    """
     name = getattr(function, "__name__", str(function))
     try:
         document = load_cases(_case_file(cases_path))
@@ -94,12 +124,113 @@ def run_public_cases(function, cases_path=None):
     cases = [case for case in document["cases"] if case["function"] == name]
     if not cases:
         return CheckReport(name, False, MSG_NO_CASES.format(name=name))
-    for index, case in enumerate(cases, start=1):
-        verdict = run_case(function, case)
-        if verdict.rung != PASSED:
-            return CheckReport(name, False, MSG_FAILURE.format(
-                name=name, index=index, count=len(cases), label=case.get("label", ""), message=verdict.message))
-    return CheckReport(name, True, MSG_SUCCESS.format(name=name, count=len(cases), plural="s" * (len(cases) != 1)))
+    runs = [run_case_in_full(function, case) for case in cases]
+    failing = [(index, run) for index, run in enumerate(runs, start=1) if run.verdict.rung != PASSED]
+    if not failing:
+        return CheckReport(name, True, MSG_SUCCESS.format(name=name, count=len(cases),
+                                                          plural="s" * (len(cases) != 1)))
+    index, first = failing[0]
+    lines = [MSG_FAILURE.format(name=name, index=index, count=len(cases), label=first.case.get("label", ""),
+                                message=first.verdict.message)]
+    if first.error is not None:
+        lines.extend(student_lines(first.error))
+    if first.error is None and looks_unimplemented(first.value):
+        return CheckReport(name, False, "\n".join(lines))  # nothing written yet: nothing more to say
+    lines.extend(_dependency_notes(function, name, document) or _likely_notes(name, runs, document))
+    return CheckReport(name, False, "\n".join(lines))
+
+
+def _dependency_notes(function, name, document):
+    """The grader's "fix X first" note, when a function this one calls fails its own public cases."""
+    namespace = getattr(function, "__globals__", {})
+    for dependency in document.get("functions", {}).get(name, {}).get("depends_on", []):
+        helper = namespace.get(dependency)
+        if not callable(helper):
+            continue
+        cases = [case for case in document["cases"] if case["function"] == dependency]
+        if any(run_case_in_full(helper, case, quiet=True).verdict.rung != PASSED for case in cases):
+            return [MSG_DEPENDENCY.format(name=name, dependency=dependency)]
+    return []
+
+
+def _likely_notes(name, runs, document):
+    """The grader's "Likely mistake" note, from the known mistakes' runs on the public cases."""
+    judged = [run for run in runs if run.verdict.rung != "defined"]
+    ids = [run.case["id"] for run in judged]
+    outputs = {run.case["id"]: run.value for run in judged if run.error is None}
+    args_after = {run.case["id"]: run.args_after for run in judged if run.error is None}
+    errors = {run.case["id"]: run.error_text for run in judged if run.error is not None}
+    if not ids:
+        return []
+    tolerance = runs[0].case.get("rtol", 1e-5), runs[0].case.get("atol", 1e-8)
+    args_before = {run.case["id"]: run.case["args"] for run in judged}
+    sentences = []
+    for entry in document.get("likely_mistakes", []):
+        if entry.get("function") != name or not set(ids) <= set(entry.get("runs", {})):
+            continue
+        stored = {case_id: _stored_run(entry["runs"][case_id], args_before[case_id]) for case_id in ids}
+        if behaves_like(stored, ids, outputs, args_after, errors, *tolerance):
+            sentences.append(entry["diagnosis"])
+    sentence = one_diagnosis(sentences)
+    return [MSG_DIAGNOSIS.format(sentence=sentence)] if sentence else []
+
+
+def _stored_run(entry, args):
+    if not entry.get("returned"):
+        return Run(False, error=entry.get("error", ""))
+    changed = "args_after" in entry
+    return Run(True, decode_value(entry["value"]), decode_value(entry["args_after"] if changed else args),
+               wrong=bool(entry.get("wrong", True)), changed=changed)
+
+
+# -- the student's own lines --------------------------------------------------------------------
+
+MSG_YOUR_LINE = "  Your line, {where}:  {code}"
+MSG_FAILED_IN = "  which failed in {where}:  {code}"
+_LIBRARY_DIRS = tuple(
+    os.path.join(os.path.normcase(os.path.realpath(path)), "")
+    for path in (
+        os.path.dirname(os.__file__),  # Python's own modules
+        os.path.dirname(os.path.dirname(np.__file__)),  # the site-packages that holds NumPy
+        os.path.dirname(__file__),  # this package
+    )
+)
+
+
+def student_lines(error):
+    """Where ``error`` came from, in the code being checked: the line of the checked function that
+    made the failing call, then, when that is elsewhere, the deepest line outside Python's and
+    NumPy's own files (often a helper the student also wrote)."""
+    frames = traceback.extract_tb(error.__traceback__)[1:]  # the first frame is this module's call
+    if not frames:
+        return []
+    lines = [_line(MSG_YOUR_LINE, frames[0])]
+    theirs = [frame for frame in frames if not _in_library(frame.filename)]
+    if theirs and theirs[-1] is not frames[0]:
+        lines.append(_line(MSG_FAILED_IN, theirs[-1]))
+    return lines
+
+
+def _line(template, frame):
+    code = (frame.line or "").strip()
+    text = template.format(where=_where(frame), code=code)
+    return text if code else text.rsplit(":", 1)[0]  # no source to show (code typed at a prompt)
+
+
+def _in_library(filename):
+    path = os.path.normcase(os.path.realpath(filename)) if os.path.isabs(filename) else filename
+    return path.startswith(_LIBRARY_DIRS)
+
+
+def _where(frame):
+    """``In [12], line 3`` for a notebook cell (the count Jupyter shows), else ``file.py, line 3``."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    cells = getattr(getattr(shell, "compile", None), "_filename_map", None) or {}
+    count = cells.get(frame.filename)
+    if isinstance(count, int):
+        return "In [%d], line %d" % (count, frame.lineno)
+    return "%s, line %d" % (os.path.basename(frame.filename).strip("<>"), frame.lineno)
 
 
 def check(function, cases_path=None):
