@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graders.cases import Case
 from graders.frames import Frames, call_values
-from graders.portable.checks import MSG_PASSED, PASSED, Call, Verdict, judge_calls
+from graders.portable.checks import MSG_PASSED, PASSED, Call, Verdict, judge_calls, steps_reached
 from graders.portable.likely import MSG_DEPENDENCY, MSG_DIAGNOSIS
 from graders.result import CaseResult, FunctionResult, NotebookEvent
 from graders.shortcut import QuickJudge
@@ -23,11 +23,8 @@ def case_credit(rung: str, partial_credit: dict[str, float]) -> float:
     """The fraction of a case's share earned when it stopped at ``rung`` (see assignment.toml)."""
     if rung == PASSED:
         return 1.0
-    if rung in ("dtype", "values"):
-        return partial_credit.get("shapes", 0.0)
-    if rung == "inputs_unmodified":
-        return partial_credit.get("values", 0.0)
-    return 0.0
+    reached = steps_reached(rung)
+    return float(partial_credit.get(reached[-1], 0.0)) if reached else 0.0
 
 
 MAX_CELL_EVENTS = 50  #: cells named one by one in a result; the rest are counted in one event

@@ -8,7 +8,10 @@ import zipfile
 import nbformat
 import pytest
 
+from assignments.dnn_step_by_step.mistakes import variant
+from graders.grade import Grader
 from graders.portable.casefile import load_cases
+from graders.portable.checks import CREDIT_STEPS, step_shares
 from graders.spec import HIDDEN_CASES_PATH, PUBLIC_CASES_PATH, load_spec
 from tools import bundles, notebooks, release
 
@@ -42,7 +45,7 @@ def master():
 def assigned(tmp_path_factory):
     """A release's otter/ and solution/ parts, and what `otter assign` made of the master."""
     root = tmp_path_factory.mktemp("otter")
-    release.build_release(root / "release", parts=("otter", "solution"))
+    release.build_release(root / "release", parts=("otter", "solution", "student"))
     otter("assign", "--no-run-tests", bundles.OTTER_MASTER_NAME, str(root / "dist"),
           cwd=root / "release" / "otter")
     (zip_path,) = (root / "dist" / "autograder").glob("*.zip")
@@ -70,7 +73,7 @@ def test_master_starts_with_the_assignment_config(master):
     assert bundles.HIDDEN_CASES_NAME not in config["files"]
 
 
-def test_master_has_one_question_per_function_with_a_test_per_case(master):
+def test_master_has_one_question_per_function_with_a_test_per_case_and_credit_step(master):
     public, hidden = cases_by_function(PUBLIC_CASES_PATH), cases_by_function(HIDDEN_CASES_PATH)
     questions, current, tests = [], None, {}
     for cell in master["cells"]:
@@ -81,14 +84,18 @@ def test_master_has_one_question_per_function_with_a_test_per_case(master):
             tests[current["name"]] = []
         elif cell["cell_type"] == "code" and source.startswith('""" # BEGIN TEST CONFIG'):
             config = yaml.safe_load(source.split('"""')[1].replace("# BEGIN TEST CONFIG", ""))
-            tests[current["name"]].append((config["hidden"], source.splitlines()[-1]))
+            call = source.splitlines()[-3]
+            tests[current["name"]].append((config["hidden"], call.split('"')[1], call.split('"')[3],
+                                           config["points"]))
     assert [q["name"] for q in questions] == list(SPEC.functions)
+    shares = step_shares(SPEC.partial_credit)
     for question in questions:
         name = question["name"]
-        assert question["points"] == SPEC.functions[name].points
-        expected = ([(False, case_id) for case_id in public[name]]
-                    + [(True, case_id) for case_id in hidden[name]])
-        assert [(flag, line.split('"')[1]) for flag, line in tests[name]] == expected
+        cases = [(False, case_id) for case_id in public[name]] + [(True, case_id) for case_id in hidden[name]]
+        share = SPEC.functions[name].points / len(cases)
+        expected = [(flag, case_id, step, share * shares[step]) for flag, case_id in cases for step in CREDIT_STEPS]
+        assert tests[name] == expected
+        assert sum(points for *_, points in tests[name]) == pytest.approx(SPEC.functions[name].points)
 
 
 def test_master_solution_cells_carry_otters_markers_and_our_stub_as_prompt(master):
@@ -134,5 +141,45 @@ def test_otter_run_takes_only_the_wrong_functions_points(assigned):
     nbformat.write(notebook, wrong)
     scores = otter_run(root, zip_path, wrong)
     for name, spec in SPEC.functions.items():
-        expected = 0 if name == WRONG_FUNCTION else spec.points
-        assert scores[name] == (expected, spec.points), name
+        # wrong values on every case: only the structure-and-shapes share of the partial credit
+        expected = spec.points * SPEC.partial_credit["shapes"] if name == WRONG_FUNCTION else spec.points
+        assert scores[name] == (pytest.approx(expected), spec.points), name
+
+
+# -- the same score both ways -------------------------------------------------------------------
+
+PARITY_VARIANTS = (
+    "linear_backward.dW_missing_1_over_m",  # wrong values: shapes credit only
+    "update_parameters.modifies_callers_arrays",  # right values, changes the caller's arrays
+    "linear_forward.elementwise_product",  # L_model_forward and the functions after inherit it
+    "linear_forward.cache_order",  # wrong structure
+    "initialize_parameters_deep.hard_coded_L",  # wrong structure on deeper networks
+)
+
+
+@pytest.fixture(scope="module")
+def grader():
+    with Grader() as shared:
+        yield shared
+
+
+@pytest.mark.parametrize("kind", ("solution", "blank") + PARITY_VARIANTS)
+def test_otter_and_dnngrade_give_the_same_scores(assigned, grader, kind):
+    root, zip_path = assigned
+    if kind == "solution":
+        data = (root / "release" / "solution" / release.SOLUTION_NOTEBOOK).read_bytes()
+    elif kind == "blank":
+        data = (root / "release" / "student" / release.STUDENT_NOTEBOOK).read_bytes()  # stubs only
+    else:  # the solution notebook with one function replaced (it keeps Otter's assignment name)
+        mistake = variant(kind)
+        notebook = nbformat.read(root / "release" / "solution" / release.SOLUTION_NOTEBOOK, as_version=4)
+        (cell,) = [c for c in notebook["cells"] if c["id"] == "fn-" + mistake.function.replace("_", "-")]
+        cell["source"] = mistake.source
+        data = nbformat.writes(notebook).encode("utf-8")
+    path = root / ("parity_%s.ipynb" % kind.replace(".", "_"))
+    path.write_bytes(data)
+    ours = {f.name: f.score for f in grader.grade_bytes(data, path.name).functions}
+    theirs = {name: score for name, (score, _) in otter_run(root, zip_path, path).items()}
+    assert theirs == pytest.approx(ours, abs=1e-4)
+    if kind != "solution":
+        assert sum(ours.values()) < SPEC.total_points

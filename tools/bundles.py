@@ -4,8 +4,9 @@
   self-check package ``dnn_check/`` (a byte-for-byte copy of ``graders/portable/`` plus the public
   cases as ``public_cases.json``).
 - :func:`build_otter_master`: the same notebook in Otter Assign's format, one question per graded
-  function and one Otter test per stored case (public and hidden), each test judged by the
-  grader's own check ladder through ``otter_case.py``.
+  function and, per stored case (public and hidden), one Otter test per credit step, worth that
+  step's share of the case's points; each is judged by the grader's own check ladder through
+  ``otter_case.py``, so Otter's score is ours.
 - :func:`gradescope_files`: our own autograder: ``setup.sh`` installs the kit with pip and
   ``run_autograder`` runs ``dnngrade grade``.
 
@@ -25,6 +26,7 @@ import graders.portable
 import reference.dnn_utils
 from graders.errors import UserError
 from graders.portable.casefile import load_cases
+from graders.portable.checks import CREDIT_STEPS, step_shares
 from graders.spec import ASSIGNMENT_DIR, HIDDEN_CASES_PATH, PUBLIC_CASES_PATH, AssignmentSpec, load_spec
 from tools import notebooks
 
@@ -62,14 +64,18 @@ autograder_files:
   - {hidden}
 tests:
   files: false
-  ok_format: true
+  ok_format: false
 """
 OTTER_TEST = '''\
 """ # BEGIN TEST CONFIG
 hidden: {hidden}
+points: {points!r}
 """ # END TEST CONFIG
-from otter_case import run_case
-run_case({function}, "{case_id}", rtol={rtol!r}, atol={atol!r})'''
+def test_{test}({function}):
+    from otter_case import check_step
+    check_step({function}, "{case_id}", "{step}", rtol={rtol!r}, atol={atol!r})
+
+test_{test}({function})'''
 
 
 # -- student support files --------------------------------------------------------------------
@@ -105,24 +111,30 @@ def question_cells(name: str, solution_cell: nbformat.NotebookNode, spec: Assign
     function = spec.functions[name]
     slug = name.replace("_", "-")
     cells = [
-        notebooks.make_cell("raw", "otter-%s-begin" % slug,
-                            "# BEGIN QUESTION\nname: %s\npoints: %s" % (name, _number(function.points))),
+        notebooks.make_cell("raw", "otter-%s-begin" % slug, "# BEGIN QUESTION\nname: %s" % name),
         notebooks.make_cell("raw", "otter-%s-solution" % slug, "# BEGIN SOLUTION"),
         solution_cell,
         notebooks.make_cell("raw", "otter-%s-solution-end" % slug, "# END SOLUTION"),
         notebooks.make_cell("raw", "otter-%s-tests" % slug, "# BEGIN TESTS"),
     ]
-    for index, case_id in enumerate(public + hidden, start=1):
-        source = OTTER_TEST.format(hidden="true" if case_id in hidden else "false", function=name,
-                                   case_id=case_id, rtol=function.rtol, atol=function.atol)
-        cells.append(notebooks.make_cell("code", "otter-%s-test-%d" % (slug, index), source))
+    # one test per case and credit step, worth that step's share of the case, so that Otter adds
+    # up the same partial credit as dnngrade (assignment.toml's [partial_credit])
+    shares = step_shares(spec.partial_credit)
+    per_case = function.points / len(public + hidden)
+    index = 0
+    for case_id in public + hidden:
+        for step in CREDIT_STEPS:
+            if shares[step] <= 0:
+                continue
+            index += 1
+            source = OTTER_TEST.format(hidden="true" if case_id in hidden else "false", function=name,
+                                       case_id=case_id, step=step, points=per_case * shares[step],
+                                       test="%s_%s" % (case_id.split("/", 1)[1].replace("/", "_"), step),
+                                       rtol=function.rtol, atol=function.atol)
+            cells.append(notebooks.make_cell("code", "otter-%s-test-%d" % (slug, index), source))
     cells.append(notebooks.make_cell("raw", "otter-%s-tests-end" % slug, "# END TESTS"))
     cells.append(notebooks.make_cell("raw", "otter-%s-end" % slug, "# END QUESTION"))
     return cells
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(value)
 
 
 def build_otter_master(spec: AssignmentSpec | None = None) -> nbformat.NotebookNode:

@@ -19,6 +19,25 @@ RUNGS = ("defined", "callable", "structure", "types", "shapes", "dtype", "values
 PASSED = "passed"
 NOT_JUDGED = "not_judged"
 
+# Partial credit: the steps a case can reach, each named after the rung that ends it (the keys of
+# ``[partial_credit]`` in assignment.toml). A case that fails at ``dtype`` or ``values`` has the
+# right structure and shapes; one that fails at ``inputs_unmodified`` also has the right values.
+CREDIT_STEPS = ("shapes", "values", "inputs_unmodified")
+_STEPS_REACHED = {PASSED: CREDIT_STEPS, "inputs_unmodified": CREDIT_STEPS[:2], "values": CREDIT_STEPS[:1],
+                  "dtype": CREDIT_STEPS[:1]}
+
+
+def steps_reached(rung):
+    """The credit steps a case that stopped at ``rung`` has reached, in order."""
+    return _STEPS_REACHED.get(rung, ())
+
+
+def step_shares(partial_credit):
+    """Each credit step's share of a case, ``{"shapes": 0.2, "values": 0.7, ...}``: the increments of
+    the cumulative ``partial_credit`` fractions, the last step ending at the whole case."""
+    levels = [float(partial_credit.get(step, 0.0)) for step in CREDIT_STEPS[:-1]] + [1.0]
+    return {step: level - below for step, level, below in zip(CREDIT_STEPS, levels, [0.0] + levels[:-1])}
+
 # Names used in messages: what each function returns, and what its arguments are called.
 RETURN_NAMES = {
     "initialize_parameters": "parameters",
