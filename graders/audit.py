@@ -25,7 +25,7 @@ from functools import lru_cache
 import reference.dnn
 from assignments.dnn_step_by_step.mistakes import CORRECT, VARIANTS, WRONG, Variant
 from graders.cases import Case, load_case_set
-from graders.diagnosis import run_variant
+from graders.diagnosis import run_variant, variant_outcome
 from graders.portable.checks import PASSED, judge_outcome
 from graders.portable.likely import MSG_DIAGNOSIS
 from graders.result import GradeResult
@@ -202,9 +202,9 @@ def fails_a_public_case(variant: Variant, cases: Iterable[Case] | None = None) -
         if case.function != variant.function or case.visibility != "public":
             continue
         run = run_variant(variant, case)
-        outcome = {"status": "ok"} if run.returned else {"status": "error", "detail": run.error}
-        verdict = judge_outcome(case.function, outcome, case.expected, list(case.args), run.value,
-                                run.args_after, rtol=spec.rtol, atol=spec.atol, label=case.label)
+        verdict = judge_outcome(case.function, variant_outcome(variant, run), case.expected, list(case.args),
+                                run.value, run.args_after, rtol=spec.rtol, atol=spec.atol, label=case.label,
+                                may_change_if_first=spec.may_change_if_first)
         if verdict.rung != PASSED:
             return True
     return False

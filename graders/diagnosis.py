@@ -31,7 +31,7 @@ import reference.dnn_utils
 from assignments.dnn_step_by_step.mistakes import Variant, wrong_variants
 from graders.cases import Case
 from graders.portable.casefile import encode_value
-from graders.portable.likely import Run, behaves_like, one_diagnosis, same_value
+from graders.portable.likely import Run, array_snapshot, behaves_like, changes_since, one_diagnosis, same_value
 from graders.portable.wire import roundtrip
 from graders.spec import load_spec
 
@@ -42,6 +42,7 @@ def diagnose(
     cases: Sequence[Case],
     args_after: Mapping[str, object] | None = None,
     errors: Mapping[str, str] | None = None,
+    changes: Mapping[str, list] | None = None,
 ) -> str | None:
     """The diagnosis sentence of the wrong variant that behaves like the student's code, or None.
 
@@ -59,13 +60,15 @@ def diagnose(
         Case id -> the student's argument list after the call (plain data).
     errors : mapping, optional
         Case id -> the student's error text, ``"TypeName: message"``, for cases that raised.
+    changes : mapping, optional
+        Case id -> how the student's call changed its arguments (the worker's ``changes``).
 
     Returns
     -------
     str or None
         A sentence for the student, or None when no known mistake matches.
     """
-    found = matching_variant(function, outputs, cases, args_after, errors)
+    found = matching_variant(function, outputs, cases, args_after, errors, changes)
     return found.diagnosis if found else None
 
 
@@ -75,6 +78,7 @@ def matching_variant(
     cases: Sequence[Case],
     args_after: Mapping[str, object] | None = None,
     errors: Mapping[str, str] | None = None,
+    changes: Mapping[str, list] | None = None,
 ) -> Variant | None:
     """The wrong variant of ``function`` that behaves like the student's code (see the module doc).
 
@@ -86,7 +90,7 @@ def matching_variant(
     rtol, atol = _tolerance(function)
     ids = [case.id for case in cases]
     found = [candidate for candidate in wrong_variants(function)
-             if behaves_like(_Runs(candidate, cases), ids, outputs, args_after, errors, rtol, atol)]
+             if behaves_like(_Runs(candidate, cases), ids, outputs, args_after, errors, rtol, atol, changes)]
     sentence = one_diagnosis(candidate.diagnosis for candidate in found)
     return next((candidate for candidate in found if candidate.diagnosis == sentence), None)
 
@@ -149,6 +153,7 @@ def _case_key(case: Case) -> str:
 def _run(candidate: Variant, case: Case) -> Run:
     function = variant_function(candidate)
     args = copy.deepcopy(list(case.args))
+    snapshot = array_snapshot(args)
     state = np.random.get_state()
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -164,7 +169,8 @@ def _run(candidate: Variant, case: Case) -> Run:
     rtol, atol = _tolerance(case.function)
     return Run(True, plain["value"], plain["args_after"],
                wrong=not same_value(plain["value"], case.expected, rtol, atol),
-               changed=not same_value(plain["args_after"], list(case.args), 0.0, 0.0))
+               changed=not same_value(plain["args_after"], list(case.args), 0.0, 0.0),
+               changes=changes_since(snapshot, args))
 
 
 _FUNCTIONS: dict[str, object] = {}
@@ -225,4 +231,15 @@ def _encode_run(run: Run) -> dict:
     entry = {"returned": True, "value": encode_value(run.value), "wrong": run.wrong}
     if run.changed:
         entry["args_after"] = encode_value(run.args_after)
+    if run.changes:
+        entry["changes"] = list(run.changes)
     return entry
+
+
+def variant_outcome(candidate: Variant, run: Run) -> dict:
+    """The worker's report of a call, as the variant's ``run`` would have made it (for the ladder)."""
+    if not run.returned:
+        return {"status": "error", "detail": run.error}
+    code = getattr(variant_function(candidate), "__code__", None)
+    names = list(code.co_varnames[:code.co_argcount]) if code is not None else []
+    return {"status": "ok", "changes": list(run.changes), "arg_names": names}

@@ -100,7 +100,8 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
         outcome = outcomes.get(position) or {"status": "not_run", "detail": MSG_NOT_RUN}
         calls[position] = Call(case.function, outcome, case.expected, case.args, values.get("v%d" % position),
                                values.get("a%d" % position), rtol=tolerances[position][0],
-                               atol=tolerances[position][1], hidden=case.visibility == "hidden", label=case.label)
+                               atol=tolerances[position][1], hidden=case.visibility == "hidden", label=case.label,
+                               may_change_if_first=spec.functions[case.function].may_change_if_first)
     verdicts = dict(zip(full, judge_calls([calls[p] for p in full])))
     for position in passed:
         if position not in verdicts:
@@ -143,7 +144,10 @@ def _diagnosis_notes(name, case_calls):
     args_after = {case.id: call.args_after for case, call in judged if call.outcome["status"] == "ok"}
     errors = {case.id: str(call.outcome.get("detail", "")) for case, call in judged
               if call.outcome["status"] == "error"}
-    sentence = diagnose(name, outputs, [case for case, _ in judged], args_after=args_after, errors=errors)
+    changes = {case.id: call.outcome["changes"] for case, call in judged
+               if call.outcome["status"] == "ok" and isinstance(call.outcome.get("changes"), list)}
+    sentence = diagnose(name, outputs, [case for case, _ in judged], args_after=args_after, errors=errors,
+                        changes=changes)
     return [MSG_DIAGNOSIS.format(sentence=sentence)] if sentence else []
 
 

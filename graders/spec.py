@@ -29,6 +29,8 @@ class FunctionSpec:
     depends_on: tuple[str, ...]
     public: tuple[str | dict, ...]  #: a builder's name, or a generator table as in ``hidden``
     hidden: tuple[dict, ...]
+    #: first-parameter names under which changing the caller's arguments is the template's own way
+    may_change_if_first: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def load_spec(path: Path | str = SPEC_PATH) -> AssignmentSpec:
             depends_on=tuple(entry.get("depends_on", ())),
             public=tuple(entry.get("public", ())),
             hidden=tuple(entry.get("hidden", ())),
+            may_change_if_first=tuple(entry.get("inputs_may_change_if_first_argument", ())),
         )
         for name, entry in raw["functions"].items()
     }

@@ -20,7 +20,7 @@ from assignments.dnn_step_by_step.mistakes import (
     wrong_variants,
 )
 from graders.cases import load_case_set
-from graders.diagnosis import run_variant, variant_function
+from graders.diagnosis import run_variant, variant_function, variant_outcome
 from graders.portable.checks import judge_outcome
 from graders.spec import load_spec
 
@@ -36,10 +36,10 @@ def verdicts(entry):
         if case.function != entry.function:
             continue
         run = run_variant(entry, case)
-        outcome = {"status": "ok"} if run.returned else {"status": "error", "detail": run.error}
         found.append(judge_outcome(
-            entry.function, outcome, case.expected, case.args, run.value, run.args_after,
-            rtol=fspec.rtol, atol=fspec.atol, hidden=case.visibility == "hidden", label=case.label))
+            entry.function, variant_outcome(entry, run), case.expected, case.args, run.value, run.args_after,
+            rtol=fspec.rtol, atol=fspec.atol, hidden=case.visibility == "hidden", label=case.label,
+            may_change_if_first=fspec.may_change_if_first))
     return found
 
 
@@ -59,11 +59,15 @@ def test_variant_ids_are_unique_and_start_with_their_function():
         assert entry in variants_for(entry.function, entry.kind)
 
 
+OLDER_SIGNATURES = {"update_parameters": [["parameters", "grads", "learning_rate"]]}  # before W4A1
+
+
 @pytest.mark.parametrize("entry", VARIANTS, ids=lambda v: v.id)
 def test_source_defines_the_graded_function_with_its_signature(entry):
     assert entry.source.lstrip().startswith("def %s(" % entry.function)
     expected = list(inspect.signature(getattr(reference.dnn, entry.function)).parameters)
-    assert list(inspect.signature(variant_function(entry)).parameters) == expected
+    published = [expected] + OLDER_SIGNATURES.get(entry.function, [])
+    assert list(inspect.signature(variant_function(entry)).parameters) in published
 
 
 @pytest.mark.parametrize("entry", wrong_variants(), ids=lambda v: v.id)

@@ -143,3 +143,21 @@ def test_self_check_of_a_right_answer_names_no_mistake():
     for alternative in correct_variants():
         report = selfcheck.run_public_cases(variant_function(alternative), PUBLIC_CASES_PATH)
         assert report.ok and "Likely" not in report.text, alternative.id
+
+
+@pytest.mark.parametrize("variant_id, template", [
+    ("update_parameters.rebinds_callers_dict", checks.MSG_MUTATED_REBOUND),
+    ("update_parameters.modifies_callers_arrays", checks.MSG_MUTATED_IN_PLACE),
+    ("update_parameters.pre_w4a1_template_updates_callers_dict", None),
+    ("update_parameters.pre_w4a1_in_place", None),
+])
+def test_changing_the_callers_parameters_is_a_mistake_only_under_the_w4a1_signature(variant_id, template):
+    """Before W4A1 the signature says `parameters` and the template updates the caller's dict;
+    W4A1's `params` template starts from a copy. The message says which change the code made."""
+    from graders.diagnosis import variant_function
+
+    report = selfcheck.run_public_cases(variant_function(variant(variant_id)), PUBLIC_CASES_PATH)
+    if template is None:
+        assert report.ok, report.text
+    else:
+        assert not report.ok and template.split("{")[1].split("}", 1)[1][:25] in report.text, report.text

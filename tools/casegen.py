@@ -294,6 +294,13 @@ def _copy(value):
 
 
 def _case(spec: AssignmentSpec, function: str, kind: str, index: int, inputs: CaseInputs) -> dict:
+    entry = _case_entry(spec, function, kind, index, inputs)
+    if spec.functions[function].may_change_if_first:
+        entry["may_change_if_first"] = list(spec.functions[function].may_change_if_first)
+    return entry
+
+
+def _case_entry(spec: AssignmentSpec, function: str, kind: str, index: int, inputs: CaseInputs) -> dict:
     return {
         "id": "%s/%s/%d" % (function, kind, index),
         "function": function,

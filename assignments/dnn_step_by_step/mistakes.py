@@ -1462,6 +1462,37 @@ def update_parameters(params, grads, learning_rate):
     return parameters
 ''')
 
+_wrong("update_parameters", "rebinds_callers_dict",
+       "The caller's params is changed: params[\"W1\"] = ... stores the new arrays in the caller's "
+       "dictionary itself. Start from a copy, parameters = params.copy(), and update only the copy.", '''
+def update_parameters(params, grads, learning_rate):
+    L = len(params) // 2
+    for l in range(1, L + 1):
+        params["W" + str(l)] = params["W" + str(l)] - learning_rate * grads["dW" + str(l)]
+        params["b" + str(l)] = params["b" + str(l)] - learning_rate * grads["db" + str(l)]
+    return params
+''')
+
+# The signature and template of the versions before W4A1: the first argument is `parameters`, and
+# the template updates the caller's dictionary; assignment.toml allows it under that name.
+_correct("update_parameters", "pre_w4a1_template_updates_callers_dict", '''
+def update_parameters(parameters, grads, learning_rate):
+    L = len(parameters) // 2
+    for l in range(L):
+        parameters["W" + str(l+1)] = parameters["W" + str(l+1)] - learning_rate * grads["dW" + str(l+1)]
+        parameters["b" + str(l+1)] = parameters["b" + str(l+1)] - learning_rate * grads["db" + str(l+1)]
+    return parameters
+''')
+
+_correct("update_parameters", "pre_w4a1_in_place", '''
+def update_parameters(parameters, grads, learning_rate):
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        parameters["W%d" % l] -= learning_rate * grads["dW%d" % l]
+        parameters["b%d" % l] -= learning_rate * grads["db%d" % l]
+    return parameters
+''')
+
 _wrong("update_parameters", "learning_rate_missing",
        "The step ignores the learning rate: W = W - learning_rate * dW.", '''
 def update_parameters(params, grads, learning_rate):

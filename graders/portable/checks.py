@@ -107,6 +107,16 @@ MSG_MUTATED = (
     "{name} changed its argument {path} in place. Work on new arrays (for example "
     "`W = W - learning_rate * dW`, or copy.deepcopy) so the caller's values stay as they were."
 )
+MSG_MUTATED_IN_PLACE = (
+    "{name} changed the caller's arrays in place ({path} holds other values after the call): "
+    "`-=`, `+=` or a slice assignment writes into the array it was given. Build a new array "
+    "instead (for example `W = W - learning_rate * dW`), so the caller's values stay as they were."
+)
+MSG_MUTATED_REBOUND = (
+    "{name} stored new values in the caller's {arg} itself ({path} was replaced), so the caller's "
+    "{arg} changed too. Work on a copy ({copy} = {arg}.copy() at the start, as the template "
+    "does) and change only the copy."
+)
 MSG_PASSED = "{name}: passed."
 
 HINT_VALUES = "Compare your code with the formula for this step, one term at a time."
@@ -161,21 +171,29 @@ class Call:
         Hidden cases never show expected values.
     label : str
         What the case varies, named in hidden-case messages.
+    may_change_if_first : tuple of str
+        When the student's first parameter has one of these names (a published version's template
+        that updates the caller's argument), changing the arguments is not a mistake. The worker
+        reports the names (``outcome["arg_names"]``) and how the arguments changed
+        (``outcome["changes"]``: ``"rebound"``, ``"in_place"``) when a call changed them.
     """
 
-    __slots__ = ("name", "outcome", "expected", "args", "value", "args_after", "rtol", "atol", "hidden", "label")
+    __slots__ = ("name", "outcome", "expected", "args", "value", "args_after", "rtol", "atol", "hidden", "label",
+                 "may_change_if_first")
 
     def __init__(self, name, outcome, expected, args, value=None, args_after=None, rtol=1e-5, atol=1e-8,
-                 hidden=False, label=""):
+                 hidden=False, label="", may_change_if_first=()):
         self.name, self.outcome, self.expected, self.args = name, outcome, expected, args
         self.value, self.args_after = value, args_after
         self.rtol, self.atol, self.hidden, self.label = rtol, atol, hidden, label
+        self.may_change_if_first = tuple(may_change_if_first)
 
 
 def judge_outcome(name, outcome, expected, args, value=None, args_after=None, rtol=1e-5, atol=1e-8,
-                  hidden=False, label=""):
+                  hidden=False, label="", may_change_if_first=()):
     """Judge one call of ``name`` (see :class:`Call` for the parameters); returns a :class:`Verdict`."""
-    return judge_calls([Call(name, outcome, expected, args, value, args_after, rtol, atol, hidden, label)])[0]
+    return judge_calls([Call(name, outcome, expected, args, value, args_after, rtol, atol, hidden, label,
+                             may_change_if_first)])[0]
 
 
 def judge_calls(calls):
@@ -204,7 +222,7 @@ def judge_calls(calls):
                 if not good:
                     _check_values(leaf[0], leaf[1], leaf[2], call.rtol, call.atol, call.hidden, call.label)
             if call.args_after is not None:
-                _check_unmodified(call.name, call.args, call.args_after)
+                _check_unmodified(call)
         except _Fail as failure:
             verdicts[index] = Verdict(failure.rung, False, failure.message)
             continue
@@ -562,14 +580,30 @@ def describe_difference(expected, got, rtol=1e-5, atol=1e-8, hidden=False):
 # -- inputs -------------------------------------------------------------------------------------
 
 
-def _check_unmodified(name, args, args_after):
-    arg_names = ARG_NAMES.get(name, ())
+def _check_unmodified(call):
+    name, args, args_after = call.name, call.args, call.args_after
+    theirs = call.outcome.get("arg_names")
+    theirs = [n for n in theirs if isinstance(n, str)] if isinstance(theirs, list) else []
+    if theirs and theirs[0] in call.may_change_if_first:
+        return  # this version's template updates the caller's argument
+    arg_names = theirs if len(theirs) >= len(args) else ARG_NAMES.get(name, ())
+    changes = call.outcome.get("changes")
+    changes = changes if isinstance(changes, list) else []
     for index, before in enumerate(args):
         after = args_after[index] if isinstance(args_after, (list, tuple)) and index < len(args_after) else None
         arg_name = arg_names[index] if index < len(arg_names) else "#%d" % (index + 1)
         changed = _first_change(arg_name, before, after)
-        if changed:
-            raise _Fail("inputs_unmodified", MSG_MUTATED.format(name=name, path=changed))
+        if not changed:
+            continue
+        if "in_place" in changes:
+            message = MSG_MUTATED_IN_PLACE.format(name=name, path=changed)
+        elif "rebound" in changes and changed != arg_name:
+            returned = RETURN_NAMES.get(name)
+            copy = returned if isinstance(returned, str) and returned != arg_name else "new_" + arg_name
+            message = MSG_MUTATED_REBOUND.format(name=name, arg=arg_name, path=changed, copy=copy)
+        else:
+            message = MSG_MUTATED.format(name=name, path=changed)
+        raise _Fail("inputs_unmodified", message)
 
 
 def _first_change(path, before, after):

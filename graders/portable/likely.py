@@ -42,24 +42,28 @@ class Run:
     ``changed`` whether the variant changed its arguments in place.
     """
 
-    __slots__ = ("returned", "value", "args_after", "error", "wrong", "changed")
+    __slots__ = ("returned", "value", "args_after", "error", "wrong", "changed", "changes")
 
-    def __init__(self, returned, value=None, args_after=None, error="", wrong=True, changed=False):
+    def __init__(self, returned, value=None, args_after=None, error="", wrong=True, changed=False, changes=()):
         self.returned = returned
         self.value = value
         self.args_after = args_after
         self.error = error
         self.wrong = wrong
         self.changed = changed
+        self.changes = sorted(changes)  #: how it changed them: ``rebound``, ``in_place`` (see changes_since)
 
 
-def behaves_like(runs, case_ids, outputs, args_after=None, errors=None, rtol=1e-5, atol=1e-8):
+def behaves_like(runs, case_ids, outputs, args_after=None, errors=None, rtol=1e-5, atol=1e-8, changes=None):
     """Whether a variant, whose run on case ``i`` is ``runs[i]``, behaves like the student's code.
 
     ``outputs`` maps the id of each case where the student's call returned to its value;
     ``case_ids`` lists every case that returned or raised. ``args_after`` and ``errors`` (both
-    optional, by case id) give the student's arguments after the call and the text of their errors.
+    optional, by case id) give the student's arguments after the call and the text of their errors;
+    ``changes`` (optional, by case id) how the call changed its arguments, which tells a dictionary
+    given new arrays from arrays changed in place when the values after the call are the same.
     """
+    changes = changes or {}
     args_after = args_after or {}
     errors = errors or {}
     evidence = differs = False
@@ -82,7 +86,39 @@ def behaves_like(runs, case_ids, outputs, args_after=None, errors=None, rtol=1e-
             if not same_value(args_after[case_id], run.args_after, rtol, atol):
                 return False
             differs = differs or run.changed
+        if changes.get(case_id) is not None and run.returned and sorted(changes[case_id]) != run.changes:
+            return False
     return evidence and differs
+
+
+def array_snapshot(args):
+    """What :func:`changes_since` compares against: the arrays inside ``args`` and their contents."""
+    arrays = _arrays(args, [])
+    return arrays, [(array.shape, array.dtype, array.tobytes()) for array in arrays]
+
+
+def changes_since(snapshot, args):
+    """How a call changed ``args`` since ``snapshot``, in the worker's words: ``"rebound"`` when the
+    containers hold other arrays (``d["W1"] = ...``), ``"in_place"`` when an array given to the
+    call holds other values (``-=``, ``+=``, slice assignment); ``[]`` when neither."""
+    given, contents = snapshot
+    now = _arrays(args, [])
+    found = [] if len(now) == len(given) and all(a is b for a, b in zip(now, given)) else ["rebound"]
+    if any((array.shape, array.dtype, array.tobytes()) != before for array, before in zip(given, contents)):
+        found.append("in_place")
+    return found
+
+
+def _arrays(value, found):
+    if isinstance(value, np.ndarray):
+        found.append(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _arrays(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _arrays(item, found)
+    return found
 
 
 def one_diagnosis(sentences):

@@ -20,7 +20,7 @@ import numpy as np
 
 from .casefile import decode_value, load_cases
 from .checks import PASSED, judge_outcome, looks_unimplemented
-from .likely import MSG_DEPENDENCY, MSG_DIAGNOSIS, Run, behaves_like, one_diagnosis
+from .likely import MSG_DEPENDENCY, MSG_DIAGNOSIS, Run, array_snapshot, behaves_like, changes_since, one_diagnosis
 from .wire import roundtrip
 
 PUBLIC_CASES_NAME = "public_cases.json"
@@ -63,15 +63,16 @@ def _case_file(path=None):
 class CaseRun:
     """One public case run by the self-check: the verdict, and what the call did, as plain data."""
 
-    __slots__ = ("case", "verdict", "value", "args_after", "error", "error_text")
+    __slots__ = ("case", "verdict", "value", "args_after", "error", "error_text", "changes")
 
-    def __init__(self, case, verdict, value=None, args_after=None, error=None, error_text=""):
+    def __init__(self, case, verdict, value=None, args_after=None, error=None, error_text="", changes=()):
         self.case = case
         self.verdict = verdict
         self.value = value
         self.args_after = args_after
         self.error = error  #: the exception the call raised, if any
         self.error_text = error_text  #: ``"TypeName: message"``
+        self.changes = list(changes)  #: how the call changed its arguments (``rebound``, ``in_place``)
 
 
 def run_case(function, case, quiet=False):
@@ -90,6 +91,7 @@ def run_case_in_full(function, case, quiet=False):
     if case.get("seed") is not None:
         np.random.seed(case["seed"])
     outcome, value, error = {"status": "ok"}, None, None
+    snapshot = array_snapshot(call_args)
     try:
         if quiet:
             with contextlib.redirect_stdout(io.StringIO()):
@@ -100,13 +102,21 @@ def run_case_in_full(function, case, quiet=False):
         error = raised
         outcome = {"status": "error", "detail": "%s: %s" % (type(raised).__name__, str(raised)[:300])}
     plain = roundtrip({"value": value, "args_after": call_args}) if error is None else {}
+    if error is None:
+        outcome["changes"] = changes_since(snapshot, call_args)
+        outcome["arg_names"] = _arg_names(function)
     verdict = judge_outcome(
         name, outcome, decode_value(case["expected"]), args, plain.get("value"), plain.get("args_after"),
         rtol=case.get("rtol", 1e-5), atol=case.get("atol", 1e-8), hidden=case.get("visibility") == "hidden",
-        label=case.get("label", ""),
+        label=case.get("label", ""), may_change_if_first=case.get("may_change_if_first", ()),
     )
     return CaseRun(case, verdict, plain.get("value"), plain.get("args_after"), error,
-                   outcome.get("detail", ""))
+                   outcome.get("detail", ""), outcome.get("changes", ()))
+
+
+def _arg_names(function):
+    code = getattr(function, "__code__", None)
+    return list(code.co_varnames[:code.co_argcount]) if code is not None else []
 
 
 def run_public_cases(function, cases_path=None):
@@ -160,6 +170,7 @@ def _likely_notes(name, runs, document):
     outputs = {run.case["id"]: run.value for run in judged if run.error is None}
     args_after = {run.case["id"]: run.args_after for run in judged if run.error is None}
     errors = {run.case["id"]: run.error_text for run in judged if run.error is not None}
+    changes = {run.case["id"]: run.changes for run in judged if run.error is None}
     if not ids:
         return []
     tolerance = runs[0].case.get("rtol", 1e-5), runs[0].case.get("atol", 1e-8)
@@ -169,7 +180,7 @@ def _likely_notes(name, runs, document):
         if entry.get("function") != name or not set(ids) <= set(entry.get("runs", {})):
             continue
         stored = {case_id: _stored_run(entry["runs"][case_id], args_before[case_id]) for case_id in ids}
-        if behaves_like(stored, ids, outputs, args_after, errors, *tolerance):
+        if behaves_like(stored, ids, outputs, args_after, errors, *tolerance, changes=changes):
             sentences.append(entry["diagnosis"])
     sentence = one_diagnosis(sentences)
     return [MSG_DIAGNOSIS.format(sentence=sentence)] if sentence else []
@@ -180,7 +191,7 @@ def _stored_run(entry, args):
         return Run(False, error=entry.get("error", ""))
     changed = "args_after" in entry
     return Run(True, decode_value(entry["value"]), decode_value(entry["args_after"] if changed else args),
-               wrong=bool(entry.get("wrong", True)), changed=changed)
+               wrong=bool(entry.get("wrong", True)), changed=changed, changes=entry.get("changes", []))
 
 
 # -- the student's own lines --------------------------------------------------------------------

@@ -289,9 +289,22 @@ def _run_call(position, call, plan, namespace, seconds, output):
     finally:
         output.take()
     header["seconds"] = round(time.perf_counter() - started, 5)
-    if plan.unchanged(fresh, copies):
+    changes = plan.changes(fresh, copies)
+    if not changes:
         return header, {"value": value}
+    header["changes"] = changes
+    header["arg_names"] = _arg_names(function)
     return header, {"value": value, "args_after": fresh}
+
+
+def _arg_names(function):
+    """The names of the function's positional parameters (the grader's messages use the student's)."""
+    try:
+        code = function.__code__
+        names = code.co_varnames[:code.co_argcount]
+        return [name for name in names if type(name) is str][:16]
+    except Exception:  # noqa: BLE001 - a callable without plain code: no names
+        return []
 
 
 _ndarray = np.ndarray
@@ -304,7 +317,7 @@ class CopyPlan:
 
     Made once per case in the worker, before any fork: the containers are rebuilt by a function
     generated from the case's (trusted) structure, so each call costs one copy per array and no
-    walk. :meth:`unchanged` is conservative: an array replaced by an equal one counts as a change,
+    walk. :meth:`changes` is conservative: an array replaced by an equal one counts as a change,
     and then the arguments go back to the grader, which compares them by value.
     """
 
@@ -353,12 +366,15 @@ class CopyPlan:
         copies = [original.copy() for original in self.originals]
         return self._build(copies), copies
 
-    def unchanged(self, args, copies):
-        """Did the call leave ``args`` (from :meth:`fresh`) exactly as they were given?"""
-        if not self._intact(args, copies):
-            return False
+    def changes(self, args, copies):
+        """How the call changed ``args`` (from :meth:`fresh`): ``[]`` when it left them exactly as
+        given; else ``"rebound"`` when a container now holds other objects (``d["W1"] = ...``, a
+        key added or removed) and ``"in_place"`` when an array it was given now holds other
+        values (``-=``, ``+=``, slice assignment)."""
+        found = [] if self._intact(args, copies) else ["rebound"]
         for original, copy in zip(self.originals, copies):
             if (copy.shape != original.shape or copy.dtype != original.dtype
                     or _tobytes(copy) != _tobytes(original)):
-                return False
-        return True
+                found.append("in_place")
+                break
+        return found

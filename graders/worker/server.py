@@ -652,8 +652,17 @@ def _clean_cell(header):
     return clean
 
 
+CHANGE_WORDS = ("rebound", "in_place")  #: how a call may have changed its arguments (runtime.CopyPlan)
+
+
 def _clean_call(header):
-    return _clean_fields(header, ("status", "detail", "seconds"))
+    clean = _clean_fields(header, ("status", "detail", "seconds"))
+    changes, names = header.get("changes"), header.get("arg_names")
+    if type(changes) is list:
+        clean["changes"] = [word for word in CHANGE_WORDS if word in changes]
+    if type(names) is list:
+        clean["arg_names"] = [name[:40] for name in names[:16] if type(name) is str]
+    return clean
 
 
 def _describe_status(status):
