@@ -17,6 +17,14 @@ MSG_CELL_TIMEOUT = "Cell {cell} was stopped: {detail}. The cells after it still 
 MSG_CELL_CRASHED = "Cell {cell} crashed the process that ran it ({detail}). The cells after it still ran."
 MSG_OUTPUT_CAPPED = "Cell {cell} printed more than the grader keeps; the rest of its output was dropped."
 MSG_NOT_RUN = "the grading of this notebook stopped before this case"
+MSG_ASSERTS = (
+    "An assert in your code failed on {count} of {total} cases ({where}). The grader does not stop "
+    "at an assert: it judged the values the function returned."
+)
+MSG_ASSERTS_HARMLESS = (
+    " Those values are right, so the assert cost nothing: it assumes something that does not hold "
+    "for every valid input (a course template's assert can, too)."
+)
 
 
 def case_credit(rung: str, partial_credit: dict[str, float]) -> float:
@@ -93,6 +101,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
     passed = judge.passes({p: outcomes[p] for p in range(len(cases)) if p in outcomes}, frames)
     whole = {case.function for p, case in enumerate(cases) if p not in passed}  # functions judged in full
     full = [p for p, case in enumerate(cases) if case.function in whole]
+    squeezable = spec.squeezable_items(cell_sources or [])
     values = call_values(reply, frames, set(full))
     calls = {}
     for position in full:
@@ -101,7 +110,8 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
         calls[position] = Call(case.function, outcome, case.expected, case.args, values.get("v%d" % position),
                                values.get("a%d" % position), rtol=tolerances[position][0],
                                atol=tolerances[position][1], hidden=case.visibility == "hidden", label=case.label,
-                               may_change_if_first=spec.functions[case.function].may_change_if_first)
+                               may_change_if_first=spec.functions[case.function].may_change_if_first,
+                               squeezable=squeezable)
     verdicts = dict(zip(full, judge_calls([calls[p] for p in full])))
     for position in passed:
         if position not in verdicts:
@@ -118,6 +128,9 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
         mean = sum(c.credit for c in case_results) / len(case_results) if case_results else 0.0
         results.append(FunctionResult(name=name, score=round(fspec.points * mean, 4), max_score=fspec.points,
                                       cases=case_results))
+    for result in results:
+        result.notes.extend(_assert_notes(result, [outcomes.get(p) or {} for p, case in enumerate(cases)
+                                                   if case.function == result.name]))
     failed = {r.name for r in results if r.status == "failed"}
     for result in results:
         if result.status != "failed":
@@ -131,6 +144,17 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
             result.notes.extend(_diagnosis_notes(result.name, [(cases[p], calls[p]) for p in positions]))
         result.notes.extend(_cell_notes(result.name, result.cases, cell_reports))
     return results
+
+
+def _assert_notes(result: FunctionResult, outcomes: list[dict]) -> list[str]:
+    """Say where the student's asserts failed, and that they did not cost points by themselves."""
+    failing = [o["asserts_failed"] for o in outcomes if isinstance(o.get("asserts_failed"), list)
+               and o["asserts_failed"]]
+    if not failing:
+        return []
+    where = ", ".join(sorted({str(w) for places in failing for w in places})[:3])
+    note = MSG_ASSERTS.format(count=len(failing), total=len(outcomes), where=where)
+    return [note + (MSG_ASSERTS_HARMLESS if result.status == "passed" else "")]
 
 
 def _diagnosis_notes(name, case_calls):

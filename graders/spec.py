@@ -42,6 +42,16 @@ class AssignmentSpec:
     hidden_seed: int
     partial_credit: dict[str, float]
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
+    conventions: tuple[dict, ...] = ()  #: published versions' conventions, recognised by their source
+
+    def squeezable_items(self, sources: list[str]) -> tuple[str, ...]:
+        """The items that may come back 1-D, under every convention whose marker is in ``sources``."""
+        items: list[str] = []
+        for convention in self.conventions:
+            marker = convention.get("when_source_contains", "")
+            if marker and any(marker in source for source in sources):
+                items.extend(convention.get("squeezed_items", ()))
+        return tuple(items)
 
     @property
     def total_points(self) -> float:
@@ -73,4 +83,5 @@ def load_spec(path: Path | str = SPEC_PATH) -> AssignmentSpec:
         hidden_seed=int(raw["assignment"]["hidden_seed"]),
         partial_credit={key: float(value) for key, value in raw["partial_credit"].items()},
         functions=functions,
+        conventions=tuple(raw.get("conventions", ())),
     )

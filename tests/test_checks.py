@@ -110,3 +110,24 @@ def test_outcomes_before_any_value(status, rung, template):
 def test_not_run_is_not_judged():
     verdict = checks.judge_outcome("linear_forward", {"status": "not_run"}, None, [])
     assert verdict.passed is None and verdict.rung == checks.NOT_JUDGED
+
+
+def test_a_number_where_the_expected_array_has_one_entry_is_judged_by_its_value():
+    expected = (np.ones((2, 3)), np.ones((1, 3)), np.array([[0.25]]))
+    for db in (0.25, np.float64(0.25), np.array(0.25)):
+        got = (np.ones((2, 3)), np.ones((1, 3)), db)
+        assert checks.judge_outcome("linear_backward", {"status": "ok"}, expected, [], got).passed
+    wrong = (np.ones((2, 3)), np.ones((1, 3)), 0.5)
+    assert checks.judge_outcome("linear_backward", {"status": "ok"}, expected, [], wrong).rung == "values"
+
+
+def test_a_one_dimensional_column_passes_only_under_the_convention_that_squeezes_it():
+    expected = (np.ones((2, 3)), np.ones((2, 3)), np.array([[0.25], [0.5]]))
+    got = (np.ones((2, 3)), np.ones((2, 3)), np.array([0.25, 0.5]))
+    assert checks.judge_outcome("linear_backward", {"status": "ok"}, expected, [], got).rung == "shapes"
+    call = checks.Call("linear_backward", {"status": "ok"}, expected, [], got, squeezable=("db",))
+    assert checks.judge_calls([call])[0].passed
+    grads = {"dW1": np.ones((2, 3)), "db1": np.array([[0.25], [0.5]])}
+    call = checks.Call("L_model_backward", {"status": "ok"}, grads, [], dict(grads, db1=np.array([0.25, 0.5])),
+                       squeezable=("db",))
+    assert checks.judge_calls([call])[0].passed

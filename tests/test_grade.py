@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from graders import scoring
 from graders.cli import main
 from graders.grade import Grader, Limits, grade_notebook
 from graders.portable import checks
@@ -40,6 +41,8 @@ FAILING = {
                                                       checks.MSG_MUTATED_IN_PLACE),
     "fails_update_parameters_w4a1_signature_rebinds_callers_dict.ipynb": ("update_parameters", "inputs_unmodified",
                                                                          checks.MSG_MUTATED_REBOUND),
+    "fails_linear_backward_db_shape_without_the_first_versions_template.ipynb": ("linear_backward", "shapes",
+                                                                                 checks.MSG_SHAPE),
     "fails_syntax_error_in_one_cell.ipynb": ("compute_cost", "defined", checks.MSG_MISSING),
 }
 FULL_MARKS = [
@@ -47,6 +50,7 @@ FULL_MARKS = [
     "passes_correct_alternatives.ipynb",
     "passes_with_magics_and_old_support_imports.ipynb",
     "passes_update_parameters_pre_w4a1_template_updates_callers_dict.ipynb",
+    "passes_linear_backward_first_version_template_squeezes_db_and_asserts_a_float.ipynb",
     "graded_nbformat3_reference_solution.ipynb",
 ]
 UNREADABLE = sorted(name for name in fixtures() if name.startswith("unreadable_"))
@@ -203,3 +207,12 @@ def test_render_text_and_gradescope_are_pure(grader):
     assert to_text(result) == to_text(result)
     assert to_gradescope(result)["score"] == SPEC.total_points
     assert Path(result.submission).name == "passes_reference_solution.ipynb"
+
+
+def test_an_assert_that_fails_on_valid_inputs_costs_nothing_and_is_named(grader):
+    name = "passes_linear_backward_first_version_template_squeezes_db_and_asserts_a_float.ipynb"
+    result = grader.grade_path(HERE / name)
+    graded = result.function("linear_backward")
+    assert graded.score == graded.max_score
+    (note,) = [n for n in graded.notes if n.startswith(scoring.MSG_ASSERTS.split("{")[0])]
+    assert scoring.MSG_ASSERTS_HARMLESS in note and "line 11" in note  # assert (isinstance(db, float))

@@ -662,6 +662,9 @@ def _clean_call(header):
         clean["changes"] = [word for word in CHANGE_WORDS if word in changes]
     if type(names) is list:
         clean["arg_names"] = [name[:40] for name in names[:16] if type(name) is str]
+    asserts = header.get("asserts_failed")
+    if type(asserts) is list:
+        clean["asserts_failed"] = [where[:40] for where in asserts[:5] if type(where) is str]
     return clean
 
 
