@@ -51,7 +51,7 @@ def to_gradescope(result: GradeResult, hidden_visibility: str = "after_published
             "visibility": function_visibility,
         })
     if not result.public_only and result.status == "graded":
-        summary = []
+        summary, any_failing = [], False
         for function in result.functions:
             public = [c for c in function.cases if c.visibility == "public"]
             failing = [c for c in public if c.rung != "passed"]
@@ -59,9 +59,11 @@ def to_gradescope(result: GradeResult, hidden_visibility: str = "after_published
             passed = len(public) - len(failing)
             summary.append("%s %s: %d of %d public cases passed" % (mark, function.name, passed, len(public)))
             if failing:
+                any_failing = True
                 summary.append("    " + failing[0].message.replace("\n", "\n    "))
         tests.append({"name": "Public cases (same as the notebook's self-checks)", "score": 0, "max_score": 0,
-                      "status": "passed", "output": "\n".join(summary), "visibility": "visible"})
+                      "status": "failed" if any_failing else "passed", "output": "\n".join(summary),
+                      "visibility": "visible"})
     for index, event in enumerate(result.events, start=1):
         # how the grader isolated the code is for the instructor: hidden from students
         tests.append({"name": "Notebook note %d: %s" % (index, event.kind), "score": 0, "max_score": 0,

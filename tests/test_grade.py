@@ -216,3 +216,11 @@ def test_an_assert_that_fails_on_valid_inputs_costs_nothing_and_is_named(grader)
     assert graded.score == graded.max_score
     (note,) = [n for n in graded.notes if n.startswith(scoring.MSG_ASSERTS.split("{")[0])]
     assert scoring.MSG_ASSERTS_HARMLESS in note and "line 11" in note  # assert (isinstance(db, float))
+
+
+@pytest.mark.parametrize("name, status", [("passes_reference_solution.ipynb", "passed"),
+                                          ("fails_linear_backward_dW_values_missing_1_over_m.ipynb", "failed")])
+def test_the_visible_public_summary_fails_when_a_public_case_fails(grader, name, status):
+    tests = to_gradescope(grader.grade_path(HERE / name))["tests"]
+    (summary,) = [test for test in tests if test["name"].startswith("Public cases")]
+    assert summary["status"] == status and summary["visibility"] == "visible"
