@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from graders.cases import Case
 from graders.frames import Frames, call_values
 from graders.portable.checks import MSG_PASSED, PASSED, Call, Verdict, judge_calls, steps_reached
@@ -102,6 +104,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
     whole = {case.function for p, case in enumerate(cases) if p not in passed}  # functions judged in full
     full = [p for p, case in enumerate(cases) if case.function in whole]
     squeezable = spec.squeezable_items(cell_sources or [])
+    stubs = stub_functions(cell_sources or [], list(spec.functions))
     values = call_values(reply, frames, set(full))
     calls = {}
     for position in full:
@@ -111,7 +114,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
                                values.get("a%d" % position), rtol=tolerances[position][0],
                                atol=tolerances[position][1], hidden=case.visibility == "hidden", label=case.label,
                                may_change_if_first=spec.functions[case.function].may_change_if_first,
-                               squeezable=squeezable)
+                               squeezable=squeezable, stub=case.function in stubs)
     verdicts = dict(zip(full, judge_calls([calls[p] for p in full])))
     for position in passed:
         if position not in verdicts:
@@ -144,6 +147,28 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
             result.notes.extend(_diagnosis_notes(result.name, [(cases[p], calls[p]) for p in positions]))
         result.notes.extend(_cell_notes(result.name, result.cases, cell_reports))
     return results
+
+
+_STUB_LINE = re.compile(r"^[ \t]+[^#\n]*\S[ \t]*=[ \t]*None[ \t]*(#.*)?$", re.M)
+
+
+def stub_functions(cell_sources: list[str], names: list[str]) -> set[str]:
+    """The graded functions whose last definition still holds a course template's placeholder:
+    a line that sets something to None (``W1 = None``, ``Z, cache = None``) or
+    ``raise NotImplementedError``."""
+    found = set()
+    for name in names:
+        head = "def %s(" % name
+        sources = [source for source in cell_sources if head in source]
+        if not sources:
+            continue
+        body = sources[-1].split(head, 1)[1]
+        body = body.split("\n", 1)[1] if "\n" in body else ""
+        end = re.search(r"^\S", body, re.M)  # the next top-level line ends the function
+        body = body[:end.start()] if end else body
+        if _STUB_LINE.search(body) or "raise NotImplementedError" in body:
+            found.add(name)
+    return found
 
 
 def _assert_notes(result: FunctionResult, outcomes: list[dict]) -> list[str]:

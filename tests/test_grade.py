@@ -224,3 +224,18 @@ def test_the_visible_public_summary_fails_when_a_public_case_fails(grader, name,
     tests = to_gradescope(grader.grade_path(HERE / name))["tests"]
     (summary,) = [test for test in tests if test["name"].startswith("Public cases")]
     assert summary["status"] == status and summary["visibility"] == "visible"
+
+
+def test_course_style_stubs_say_not_implemented_yet(grader):
+    """Placeholders of the course's templates (``W1 = None``, ``Z, cache = None``,
+    ``raise NotImplementedError()``) read as "not implemented yet", not as a NoneType error."""
+    from tests.fixtures.build import COURSE_STYLE_STUBS
+
+    result = grader.grade_path(HERE / "fails_course_style_stubs_not_implemented.ipynb")
+    for name in COURSE_STYLE_STUBS:
+        graded = result.function(name)
+        first = next(c for c in graded.cases if c.rung != checks.PASSED)
+        assert graded.score == 0 and "looks not implemented yet" in first.message, (name, first.message)
+        assert "NoneType" not in first.message
+    for name in ("initialize_parameters_deep", "linear_backward", "linear_activation_backward"):
+        assert result.function(name).status == "passed"

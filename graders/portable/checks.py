@@ -88,6 +88,12 @@ MSG_NOT_IMPLEMENTED = (
     "{name} returned None: it looks not implemented yet. Write your code between the "
     "`YOUR CODE STARTS HERE` and `YOUR CODE ENDS HERE` lines and return {returns}."
 )
+MSG_STUB = (
+    "{name} still holds the template's placeholders ({what}): it looks not implemented yet. "
+    "Replace each placeholder with your code."
+)
+STUB_RAISES = "`raise NotImplementedError()`"
+STUB_NONE = "a `None` where your code goes"
 MSG_WRONG_CONTAINER = "{path} should be a {expected}, but it is {got}."
 MSG_WRONG_LENGTH = "{path} should have {expected} items ({names}), but it has {got}."
 MSG_MISSING_KEY = "{path} is missing the key {key!r}. It has the keys {keys}."
@@ -181,14 +187,18 @@ class Call:
     squeezable : tuple of str
         Returned items (``db``, or keys such as ``grads["db2"]``) that may come back 1-D where a
         column is expected, under a published version's convention the notebook follows.
+    stub : bool
+        The function's source still holds a course template's placeholder line (``W1 = None``):
+        an error about ``None``, or a ``None`` returned, then means "not implemented yet".
     """
 
     __slots__ = ("name", "outcome", "expected", "args", "value", "args_after", "rtol", "atol", "hidden", "label",
-                 "may_change_if_first", "squeezable")
+                 "may_change_if_first", "squeezable", "stub")
 
     def __init__(self, name, outcome, expected, args, value=None, args_after=None, rtol=1e-5, atol=1e-8,
-                 hidden=False, label="", may_change_if_first=(), squeezable=()):
+                 hidden=False, label="", may_change_if_first=(), squeezable=(), stub=False):
         self.name, self.outcome, self.expected, self.args = name, outcome, expected, args
+        self.stub = stub
         self.squeezable = tuple(squeezable)
         self.value, self.args_after = value, args_after
         self.rtol, self.atol, self.hidden, self.label = rtol, atol, hidden, label
@@ -210,9 +220,12 @@ def judge_calls(calls):
     verdicts = [None] * len(calls)
     pending = []
     for index, call in enumerate(calls):
-        early = _outcome_verdict(call.name, call.outcome, call.args)
+        early = _outcome_verdict(call.name, call.outcome, call.args, call.stub)
         if early is not None:
             verdicts[index] = early
+            continue
+        if call.stub and _holds_none(call.value):
+            verdicts[index] = Verdict("structure", False, MSG_STUB.format(name=call.name, what=STUB_NONE))
             continue
         try:
             leaves = _structure(call.name, call.expected, call.value, call.squeezable)
@@ -236,10 +249,23 @@ def judge_calls(calls):
     return verdicts
 
 
-def _outcome_verdict(name, outcome, args):
+def _holds_none(value):
+    """None itself, an array of Python objects (``np.squeeze(None)``), or a container with None
+    among its items (one level down)."""
+    if value is None or (isinstance(value, Foreign) and value.type_name == "numpy array of dtype object"):
+        return True
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    return any(item is None for item in items)
+
+
+def _outcome_verdict(name, outcome, args, stub=False):
     """The verdict for a call that returned no value, or None when it returned normally."""
     status = outcome.get("status")
     detail = outcome.get("detail", "")
+    if status == "error" and str(detail).startswith("NotImplementedError"):
+        return Verdict("callable", False, MSG_STUB.format(name=name, what=STUB_RAISES))
+    if status == "error" and stub and "NoneType" in str(detail):
+        return Verdict("callable", False, MSG_STUB.format(name=name, what=STUB_NONE))
     if status == "ok":
         return None
     if status == "missing":
