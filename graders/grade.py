@@ -174,7 +174,8 @@ class Grader:
 
     def _score(self, job: _Pending, worker: WorkerProcess, reply: dict, blob: bytes) -> GradeResult:
         omitted = reply.get("cells_omitted")
-        events = notebook_events(reply.get("cells", []), omitted if isinstance(omitted, dict) else None)
+        events = notebook_events(reply.get("cells", []), omitted if isinstance(omitted, dict) else None,
+                                 job.cells or [])
         events.extend(NotebookEvent("worker", str(note)[:300]) for note in reply.get("notes", []))
         if worker.launch.note:
             events.append(NotebookEvent("sandbox", worker.launch.note))

@@ -67,7 +67,7 @@ def to_gradescope(result: GradeResult, hidden_visibility: str = "after_published
     for index, event in enumerate(result.events, start=1):
         # how the grader isolated the code is for the instructor: hidden from students
         tests.append({"name": "Notebook note %d: %s" % (index, event.kind), "score": 0, "max_score": 0,
-                      "status": "failed" if event.kind not in INSTRUCTOR_EVENTS + ("output_capped",) else "passed",
+                      "status": "failed" if event.kind not in INSTRUCTOR_EVENTS + INFORMATIONAL_EVENTS else "passed",
                       "output": event.message,
                       "visibility": "hidden" if event.kind in INSTRUCTOR_EVENTS else "visible"})
     if result.status != "graded" and result.events:  # nothing to hide: say at once why
@@ -88,6 +88,7 @@ def to_gradescope(result: GradeResult, hidden_visibility: str = "after_published
 
 
 INSTRUCTOR_EVENTS = ("sandbox",)  #: notebook events about the grader, not the student's code
+INFORMATIONAL_EVENTS = ("output_capped", "course_tests")  #: events that are not a fault of the student
 MSG_SCORE_LATER = ("{name} was graded. Your score and the feedback on each function appear {when}; "
                    "the summary of the public cases below is yours now.")
 _WHEN = {"after_published": "when grades are published", "after_due_date": "after the due date",

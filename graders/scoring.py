@@ -42,10 +42,43 @@ MSG_MORE_CELLS = ("... and {count} more cells that failed, hung or printed too m
                   "fix the first ones above, the others often follow from them.")
 
 
-def notebook_events(cell_reports: list[dict], omitted: dict | None = None) -> list[NotebookEvent]:
+MSG_COURSE_TESTS = (
+    "{cells} {verb} the course's own test helpers ({names}), which come from a module the grader "
+    "does not load ({modules}); {those} stopped there. That costs nothing: the grader runs its own "
+    "cases on your functions."
+)
+_NAME_ERROR = re.compile(r"^NameError: name '(\w+)' is not defined")
+
+
+def _course_helper(detail: str, starred: list[str], sources: list[str]) -> str | None:
+    """The name a cell missed when it is a course test helper: a NameError for a name that no
+    cell defines, in a notebook that star-imports one of the course's test modules."""
+    found = _NAME_ERROR.match(detail)
+    if not found or not starred:
+        return None
+    name = found.group(1)
+    defined = re.compile(r"^\s*(def\s+%s\b|%s\s*=|import\s.*\b%s\b|from\s.*\b%s\b)"
+                         % ((re.escape(name),) * 4), re.M)
+    return None if any(defined.search(source) for source in sources) else name
+
+
+def _starred_course_modules(sources: list[str]) -> list[str]:
+    from graders.worker.standins import SUPPORT_MODULES
+
+    star = re.compile(r"^\s*from\s+(%s)\s+import\s+\*" % "|".join(map(re.escape, SUPPORT_MODULES)), re.M)
+    return sorted({m for source in sources for m in star.findall(source)})
+
+
+def notebook_events(cell_reports: list[dict], omitted: dict | None = None,
+                    cell_sources: list[str] | None = None) -> list[NotebookEvent]:
     """Events for cells that failed, hung, crashed or printed too much (1-based cell numbers):
     the first ``MAX_CELL_EVENTS``, then one event counting the rest (with ``omitted``, the counts
-    by status of the cells the worker did not report one by one)."""
+    by status of the cells the worker did not report one by one). Cells that stopped only because
+    a course test helper is missing (see :func:`_course_helper`) make one informational
+    ``course_tests`` event instead."""
+    sources = cell_sources or []
+    starred = _starred_course_modules(sources)
+    course: list[tuple[int, str]] = []
     events: list[NotebookEvent] = []
     more: dict[str, int] = {}
     for status, count in (omitted or {}).items():
@@ -58,7 +91,10 @@ def notebook_events(cell_reports: list[dict], omitted: dict | None = None) -> li
             continue
         cell = int(report.get("index", 0)) + 1
         status, detail = report.get("status"), str(report.get("detail", ""))[:600]
-        if status == "error":
+        helper = _course_helper(detail, starred, sources) if status == "error" else None
+        if helper:
+            course.append((cell, helper))
+        elif status == "error":
             events.append(NotebookEvent("cell_error", MSG_CELL_ERROR.format(cell=cell, detail=detail), cell))
         elif status == "timeout":
             events.append(NotebookEvent("cell_timeout", MSG_CELL_TIMEOUT.format(cell=cell, detail=detail), cell))
@@ -66,6 +102,14 @@ def notebook_events(cell_reports: list[dict], omitted: dict | None = None) -> li
             events.append(NotebookEvent("cell_crashed", MSG_CELL_CRASHED.format(cell=cell, detail=detail), cell))
         if report.get("output_capped"):
             events.append(NotebookEvent("output_capped", MSG_OUTPUT_CAPPED.format(cell=cell), cell))
+    if course:
+        cells = [cell for cell, _ in course]
+        names = sorted({name for _, name in course})
+        cell_words = ("Cell %d" % cells[0]) if len(cells) == 1 else "Cells " + ", ".join(map(str, cells))
+        events.append(NotebookEvent("course_tests", MSG_COURSE_TESTS.format(
+            cells=cell_words, verb="uses" if len(cells) == 1 else "use",
+            names=", ".join(names[:4]) + (", ..." if len(names) > 4 else ""),
+            modules=", ".join(starred), those="it" if len(cells) == 1 else "they"), cells[0]))
     if more:
         kinds = ", ".join("%s: %d" % (status, count) for status, count in sorted(more.items()))
         events.append(NotebookEvent("cell_error", MSG_MORE_CELLS.format(count=sum(more.values()), kinds=kinds)))

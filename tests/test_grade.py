@@ -239,3 +239,24 @@ def test_course_style_stubs_say_not_implemented_yet(grader):
         assert "NoneType" not in first.message
     for name in ("initialize_parameters_deep", "linear_backward", "linear_activation_backward"):
         assert result.function(name).status == "passed"
+
+
+def test_course_test_cells_that_miss_their_helpers_are_one_informational_note(grader):
+    result = grader.grade_path(HERE / "passes_with_magics_and_old_support_imports.ipynb")
+    assert result.score == result.max_score
+    (event,) = [e for e in result.events if e.kind == "course_tests"]
+    assert "linear_forward_test" in event.message and "testCases_v4a" in event.message
+    assert not [e for e in result.events if e.kind == "cell_error" and "_test" in e.message]
+    (test,) = [t for t in to_gradescope(result)["tests"] if t["output"] == event.message]
+    assert test["status"] == "passed"
+
+
+def test_a_name_error_for_a_name_the_notebook_defines_is_still_a_cell_error():
+    from graders.scoring import notebook_events
+
+    sources = ["from testCases import *\n", "def helper():\n    pass\n", "helper2()\n"]
+    reports = [{"index": 2, "status": "error", "detail": "NameError: name 'helper' is not defined (cell 3, line 1)"},
+               {"index": 2, "status": "error", "detail": "NameError: name 'helper2' is not defined (cell 3, line 1)"}]
+    kinds = [event.kind for event in notebook_events(reports, None, sources)]
+    assert kinds == ["cell_error", "course_tests"]
+    assert [e.kind for e in notebook_events(reports[1:], None, sources[1:])] == ["cell_error"]  # no star import
