@@ -190,7 +190,31 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
             positions = [i for i, case in enumerate(cases) if case.function == result.name]
             result.notes.extend(_diagnosis_notes(result.name, [(cases[p], calls[p]) for p in positions]))
         result.notes.extend(_cell_notes(result.name, result.cases, cell_reports))
+        result.notes.extend(_import_notes(result.cases, cell_reports))
     return results
+
+
+MSG_IMPORT_FAILED = (
+    "Cell {cell} failed ({detail}), so {name}, which it imports, is undefined in every cell after "
+    "it: fix that cell first."
+)
+_UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
+
+
+def _import_notes(case_results: list[CaseResult], cell_reports: list[dict]) -> list[str]:
+    """Point at a failed cell that imports the name a function's calls found undefined."""
+    for case in case_results:
+        found = _UNDEFINED.search(case.message) if case.rung == "callable" else None
+        if not found:
+            continue
+        name = re.escape(found.group(1))
+        binds = re.compile(r"^\s*(import\s+[\w.]+\s+as\s+%s\b|import\s+%s\b|from\s+\S+\s+import\s+.*\b%s\b)"
+                           % (name, name, name), re.M)
+        for report in cell_reports:
+            if report.get("status") != "ok" and binds.search(report.get("source_head", "")):
+                return [MSG_IMPORT_FAILED.format(cell=int(report.get("index", 0)) + 1, name=found.group(1),
+                                                 detail=str(report.get("detail", ""))[:200])]
+    return []
 
 
 _STUB_LINE = re.compile(r"^[ \t]+[^#\n]*\S[ \t]*=[ \t]*None[ \t]*(#.*)?$", re.M)

@@ -260,3 +260,13 @@ def test_a_name_error_for_a_name_the_notebook_defines_is_still_a_cell_error():
     kinds = [event.kind for event in notebook_events(reports, None, sources)]
     assert kinds == ["cell_error", "course_tests"]
     assert [e.kind for e in notebook_events(reports[1:], None, sources[1:])] == ["cell_error"]  # no star import
+
+
+def test_functions_that_miss_a_name_from_a_failed_import_cell_say_so(grader):
+    result = grader.grade_path(HERE / "fails_every_function_after_an_import_cell_that_fails.ipynb")
+    failed = [function for function in result.functions if function.status == "failed"]
+    assert len(failed) == len(result.functions) - 1  # update_parameters needs no import
+    for function in failed:
+        assert function.score == 0
+        assert any(note.startswith("Cell 1 failed (ModuleNotFoundError") and ", which it imports, is undefined" in note
+                   for note in function.notes), function.notes
