@@ -81,7 +81,11 @@ _USERNS_HELPER = (
     "    os.write(1, b'-')\n"
     "os.read(0, 1)\n" % _CLONE_NEWUSER
 )
-# `python -I` ignores PYTHONPATH, so the boot snippet puts the kit on sys.path itself.
+# The worker runs as `python -s -P` with the whitelisted environment of _base_env(), not `-I`:
+# `-I` would also ignore PYTHONHASHSEED, and a random hash seed per worker makes code that
+# depends on the order of a set of strings grade differently from one run to the next. The boot
+# snippet still puts the kit on sys.path itself.
+WORKER_FLAGS = ("-s", "-P") if sys.version_info >= (3, 11) else ("-s",)  # -P: no cwd on sys.path
 _BOOT = (
     "import os, sys; sys.path.insert(0, os.environ['PYTHONPATH']); "
     "from graders.worker.server import main; sys.exit(main(sys.argv[1:]))"
@@ -154,7 +158,7 @@ def process_launch(reason: str, disk_mb: int = DEFAULT_DISK_MB) -> Launch:
     student code runs as a user id of the worker's own, with a private /tmp of ``disk_mb``."""
     env = _base_env()
     env["PYTHONPATH"] = str(KIT_ROOT)
-    argv = [sys.executable, "-I", "-c", _BOOT, "--dnn-utils", str(DNN_UTILS)]
+    argv = [sys.executable, *WORKER_FLAGS, "-c", _BOOT, "--dnn-utils", str(DNN_UTILS)]
     if os.geteuid() == 0:
         argv += ["--own-user", "--disk-mb", str(int(disk_mb))]
         checkouts, folders = kit_copies(str(KIT_ROOT), sorted(_site_dirs()))
@@ -322,7 +326,8 @@ def bwrap_options(disk_mb: int = DEFAULT_DISK_MB, as_root: bool = False) -> list
 
 
 def _worker_command(identity: str = "mapped") -> list[str]:
-    command = [sys.executable, "-I", "-c", _BOOT, "--dnn-utils", SANDBOX_KIT + "/dnn_utils.py", "--workdir", "/tmp"]
+    command = [sys.executable, *WORKER_FLAGS, "-c", _BOOT, "--dnn-utils", SANDBOX_KIT + "/dnn_utils.py",
+               "--workdir", "/tmp"]
     if identity == "own":  # the sandbox's user is the worker's alone: its keyrings can be cleared
         command.append("--own-sandbox-user")
     return command

@@ -270,3 +270,39 @@ def test_functions_that_miss_a_name_from_a_failed_import_cell_say_so(grader):
         assert function.score == 0
         assert any(note.startswith("Cell 1 failed (ModuleNotFoundError") and ", which it imports, is undefined" in note
                    for note in function.notes), function.notes
+
+
+def _without_timings(result):
+    data = to_gradescope(result)
+    data.pop("execution_time", None)
+    return json.dumps(data, sort_keys=True)
+
+
+def test_every_fixture_and_variant_gets_the_same_grade_singly_and_in_a_batch(grader):
+    """Same notebook, same grade: run one by one on a warm worker, then pipelined in a batch on a
+    fresh worker (another process, so another hash seed if the worker did not fix it)."""
+    from assignments.dnn_step_by_step.mistakes import VARIANTS
+    from graders.audit import variant_notebook
+
+    # a notebook that hangs is stopped by the clock, and how far it gets is a timing, not a grade
+    notebooks = [(name, data) for name, data in sorted(fixtures().items()) if "hangs" not in name]
+    notebooks += [(v.id + ".ipynb", variant_notebook(v)) for v in VARIANTS]
+    single = {name: _without_timings(grader.grade_bytes(data, name)) for name, data in notebooks}
+    with Grader() as fresh:
+        batch = {r.submission: _without_timings(r) for r in fresh.grade_many(notebooks)}
+    assert batch == single
+
+
+def test_the_worker_fixes_the_hash_seed():
+    import subprocess
+    import sys
+
+    from tools.nbbuild import notebook_bytes, solution_cells
+
+    source = 'def compute_cost(AL, Y):\n    return float(hash("W1") % 1000)\n'
+    with Grader() as fresh:
+        result = fresh.grade_bytes(notebook_bytes(solution_cells({"compute_cost": source})), "hash.ipynb")
+    fixed = subprocess.run([sys.executable, "-c", 'print(float(hash("W1") % 1000))'], capture_output=True,
+                           text=True, env={"PYTHONHASHSEED": "0", "PATH": "/usr/bin:/bin"}).stdout.strip()
+    first = next(c for c in result.function("compute_cost").cases if c.visibility == "public")
+    assert "got:      %s" % fixed.rstrip("0").rstrip(".") in first.message or "got:      %s" % fixed in first.message
