@@ -1,6 +1,7 @@
 """End-to-end grading of fixture notebooks, each named for what is wrong with it."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -306,3 +307,14 @@ def test_the_worker_fixes_the_hash_seed():
                            text=True, env={"PYTHONHASHSEED": "0", "PATH": "/usr/bin:/bin"}).stdout.strip()
     first = next(c for c in result.function("compute_cost").cases if c.visibility == "public")
     assert "got:      %s" % fixed.rstrip("0").rstrip(".") in first.message or "got:      %s" % fixed in first.message
+
+
+def test_an_error_points_at_the_students_call_and_then_where_it_failed(grader):
+    """An error raised in a helper is placed at the line of the graded function that called it,
+    then at the line that failed, both quoted from the student's cells."""
+    result = grader.grade_path(HERE / "fails_linear_backward_raises.ipynb")
+    own = result.function("linear_backward").cases[0].message
+    assert re.search(r"\(cell \d+, line \d+: `dW = np\.dot\(dZ, A_prev\) / m`\)", own), own
+    caller = result.function("linear_activation_backward").cases[0].message
+    assert re.search(r"\(cell \d+, line \d+: `[^`]*= linear_backward\(dZ, linear_cache\)`; it failed in "
+                     r"cell \d+, line \d+: `dW = np\.dot\(dZ, A_prev\) / m`\)", caller), caller

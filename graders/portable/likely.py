@@ -127,7 +127,7 @@ def one_diagnosis(sentences):
     return found.pop() if len(found) == 1 else None
 
 
-_WHERE = re.compile(r"\s*\((?:cell|line)[^()]*\)\s*$")
+_WHERE = re.compile(r"\s*\((?:cell|line) \d+.*\)\s*$", re.S)  # the worker's place, code included
 
 
 def same_error(student, variant):

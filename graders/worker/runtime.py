@@ -17,6 +17,7 @@ returned value. Student output goes to a capped buffer, never to the worker's pr
 import ast
 import builtins
 import io
+import linecache
 import os
 import resource
 import signal
@@ -72,15 +73,28 @@ class CappedOutput(io.TextIOBase):
 
 
 def _error_summary(error, filename_prefix="<cell"):
-    """``NameError: name 'x' is not defined (cell 3, line 2)`` without the worker's own frames."""
+    """``NameError: name 'x' is not defined (cell 3, line 2: `y = x + 1`)``, without the worker's
+    own frames. For an error inside a call, the place is the student's line in the called function
+    that made the failing call (the outermost frame in their code), then, when that is elsewhere,
+    the line that failed: ``(cell 9, line 6: `... = linear_backward(dZ, cache)`; it failed in cell
+    7, line 4: `...`)``."""
     text = "%s: %s" % (type(error).__name__, str(error)[:500])
     if isinstance(error, SyntaxError):
         return "%s: %s (line %s)" % (type(error).__name__, error.msg, error.lineno)
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(filename_prefix)]
     if frames:
-        last = frames[-1]
-        text += " (%s, line %d)" % (last.filename.strip("<>"), last.lineno)
+        text += " (%s" % _place(frames[0])
+        if frames[-1] is not frames[0]:
+            text += "; it failed in %s" % _place(frames[-1])
+        text += ")"
     return text
+
+
+def _place(frame):
+    code = " ".join((frame.line or "").split())
+    code = code if len(code) <= 80 else code[:77] + "..."
+    where = "%s, line %d" % (frame.filename.strip("<>"), frame.lineno)
+    return "%s: `%s`" % (where, code.replace("`", "'")) if code else where
 
 
 FLUSH_SECONDS = 0.02
@@ -266,6 +280,8 @@ class _AssertRecorder(ast.NodeTransformer):
 
 def _compile_cell(source, index):
     filename = "<cell %d>" % (index + 1)
+    # tracebacks then show the student's own lines (the cell is not a file linecache could read)
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     if "assert" not in source:
         return compile(source, filename, "exec")
     tree = _AssertRecorder(index + 1).visit(ast.parse(source, filename))
