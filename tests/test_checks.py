@@ -131,3 +131,21 @@ def test_a_one_dimensional_column_passes_only_under_the_convention_that_squeezes
     call = checks.Call("L_model_backward", {"status": "ok"}, grads, [], dict(grads, db1=np.array([0.25, 0.5])),
                        squeezable=("db",))
     assert checks.judge_calls([call])[0].passed
+
+
+@pytest.mark.parametrize("expected, got, hidden, says, never", [
+    # a b that was not updated: one number, no meaningful factor
+    (np.array([[0.5]]), np.array([[1.024]]), False, "the value is off by 0.524", "times"),
+    (np.array([[0.5]]), np.array([[1.024]]), True, "the value is too large", "twice"),
+    # an epsilon inside the log: close, not "0.9995 times the right value"
+    (np.array(0.27977656), np.array(0.27977656 * 0.9995), False, "within 0.05% of the right value", "times"),
+    (np.arange(1.0, 7).reshape(2, 3), np.arange(1.0, 7).reshape(2, 3) * 1.0004, True, "close to the right ones",
+     "times"),
+    # a round factor on one number still says something (the cost m times too large)
+    (np.array(0.28), np.array(0.84), False, "the value is about 3 times too large", "every entry"),
+    (np.arange(1.0, 7).reshape(2, 3), np.arange(1.0, 7).reshape(2, 3) * 2.048, False, "2.048 times too large",
+     "off by"),
+])
+def test_describe_difference_names_a_scale_only_when_it_means_one(expected, got, hidden, says, never):
+    text = checks.describe_difference(expected, got, 1e-6, 1e-9, hidden=hidden)
+    assert says in text and never not in text, text

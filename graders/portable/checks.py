@@ -580,13 +580,13 @@ _NICE_FACTORS = {2: "twice", 3: "3 times", 4: "4 times", 5: "5 times", 10: "10 t
 _NICE_FRACTIONS = {2: "half", 3: "a third of", 4: "a quarter of", 5: "a fifth of", 10: "a tenth of"}
 
 
-def _factor_words(factor):
+def _factor_words(factor, within=0.03):
     """A coarse name for ``factor`` (within 3% of 2, 1/3, ...), or None."""
     for number, words in _NICE_FACTORS.items():
-        if abs(factor / number - 1) < 0.03:
+        if abs(factor / number - 1) < within:
             return "too large: about %s the right value" % words
     for number, words in _NICE_FRACTIONS.items():
-        if abs(factor * number - 1) < 0.03:
+        if abs(factor * number - 1) < within:
             return "too small: about %s the right value" % words
     return None
 
@@ -605,21 +605,34 @@ def describe_difference(expected, got, rtol=1e-5, atol=1e-8, hidden=False):
 
     if np.any(expected != 0) and close(-got, expected):
         return "every entry has the opposite sign"
+    single = int(np.count_nonzero(expected)) < 2  # one number: any difference "is" a factor
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.abs(got - expected) / np.where(expected != 0, np.abs(expected), np.nan)
+    near = bool(np.all(np.isfinite(relative))) and float(np.max(relative)) < 0.01
+    if near:  # a small constant added (an epsilon in a log, a clip), not a scale or a sign
+        if hidden:
+            return "the values are close to the right ones, but outside the tolerance"
+        return ("%s within %.2g%% of the right value, but outside the tolerance: look for a small constant "
+                "added, a clip or a rounding step" % ("the value is" if expected.size == 1 else "every entry is",
+                                                      100 * float(np.max(relative))))
     denominator = float(np.sum(expected * expected))
     if denominator > 0:
         factor = float(np.sum(got * expected)) / denominator
-        if abs(factor) > 1e-12 and close(got, factor * expected):
+        # for a single number only a round factor (m, 2, 1/2, ...) says something about the code
+        meaningful = not single or _factor_words(abs(factor), within=1e-3) is not None
+        if abs(factor) > 1e-12 and meaningful and close(got, factor * expected):
             if hidden:
                 words = _factor_words(factor) if factor > 0 else None
                 if words:
-                    return "every entry is %s" % words
+                    return "%s %s" % ("the value is" if expected.size == 1 else "every entry is", words)
                 subject = "the value is" if expected.size == 1 else "every entry is"
                 if factor < 0:
                     return "%s the right one times a negative factor: wrong sign and size" % subject
                 return "%s the right one times a factor: too %s" % (subject, "large" if factor > 1 else "small")
+            subject = "the value is" if expected.size == 1 else "every entry is"
             if factor > 1:
-                return "every entry is about %.4g times too large" % factor
-            return "every entry is about %.4g times the right value (%.4g times too small)" % (factor, 1 / factor)
+                return "%s about %.4g times too large" % (subject, factor)
+            return "%s about %.4g times the right value (%.4g times too small)" % (subject, factor, 1 / factor)
     if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and close(got.T, expected):
         return "the values are transposed"
     offset = got - expected
@@ -627,6 +640,10 @@ def describe_difference(expected, got, rtol=1e-5, atol=1e-8, hidden=False):
         if hidden:
             return "every entry is off by the same amount (too %s)" % ("large" if offset.flat[0] > 0 else "small")
         return "every entry is off by the same amount, %.4g" % offset.flat[0]
+    if expected.size == 1:
+        if hidden:
+            return "the value is too %s" % ("large" if float(np.sum(got - expected)) > 0 else "small")
+        return "the value is off by %.3g" % float(np.sum(got - expected))
     wrong = int(np.sum(np.abs(got - expected) > atol + rtol * np.abs(expected)))
     if hidden:
         return "%d of %d entries are off" % (wrong, expected.size)
