@@ -149,3 +149,18 @@ def test_a_one_dimensional_column_passes_only_under_the_convention_that_squeezes
 def test_describe_difference_names_a_scale_only_when_it_means_one(expected, got, hidden, says, never):
     text = checks.describe_difference(expected, got, 1e-6, 1e-9, hidden=hidden)
     assert says in text and never not in text, text
+
+
+def test_an_error_message_describes_the_inputs_by_name_and_value():
+    args = [np.zeros((3, 4)), (np.zeros((5, 4)), np.zeros((3, 5)), np.zeros((3, 1)))]
+    verdict = checks.judge_outcome("linear_backward", {"status": "error", "detail": "ValueError: x"}, None, args)
+    assert "the inputs were dZ (3, 4), cache (a tuple of 3: (5, 4), (3, 5), (3, 1))" in verdict.message
+    verdict = checks.judge_outcome("initialize_parameters", {"status": "error", "detail": "ValueError: x"}, None,
+                                   [3, 2, 1])
+    assert "n_x = 3, n_h = 2, n_y = 1" in verdict.message and "not arrays" not in verdict.message
+
+
+def test_an_object_array_is_described_without_a_stray_suffix():
+    verdict = checks.judge_outcome("compute_cost", {"status": "ok"}, np.float64(0.5), [],
+                                   Foreign("numpy array of dtype object", "dtype"))
+    assert verdict.message.endswith("numpy array of dtype object."), verdict.message

@@ -76,7 +76,7 @@ MSG_MISSING = (
 MSG_NOT_CALLABLE = "{name} is defined, but as a {kind}, not a function. Did a later cell reuse the name?"
 MSG_RAISED = (
     "{name}({args}) raised {error}. Read the error, then check the line it points to; "
-    "the shapes of the inputs are {shapes}."
+    "the inputs were {shapes}."
 )
 MSG_TIMEOUT = (
     "{name} did not finish within {seconds:g} s on this case and was stopped. Look for a loop that "
@@ -274,7 +274,7 @@ def _outcome_verdict(name, outcome, args, stub=False):
         return Verdict("defined", False, MSG_NOT_CALLABLE.format(name=name, kind=detail or "value"))
     if status == "error":
         return Verdict("callable", False, MSG_RAISED.format(
-            name=name, args=", ".join(ARG_NAMES.get(name, ())), error=detail, shapes=describe_shapes(args)))
+            name=name, args=", ".join(ARG_NAMES.get(name, ())), error=detail, shapes=describe_inputs(name, args)))
     if status == "timeout":
         return Verdict("callable", False, MSG_TIMEOUT.format(name=name, seconds=outcome.get("seconds", 0)))
     if status == "crashed":
@@ -343,13 +343,42 @@ def _flat(expected):
     return flat
 
 
-def describe_shapes(args):
-    """A short description of argument shapes, for error messages: ``A (3, 2), W (1, 3)``."""
+def describe_inputs(name, args):
+    """The inputs of a call in a few words, for error messages:
+    ``A (3, 2), W (1, 3), b (1, 1)``, ``cache (a tuple of (5, 4), (3, 5), (3, 1))``,
+    ``parameters (a dict of 4 arrays)``, ``activation = 'relu'``, ``layer_dims = [5, 4, 3]``."""
+    names = ARG_NAMES.get(name, ())
     parts = []
     for index, arg in enumerate(args):
-        if isinstance(arg, np.ndarray):
-            parts.append("#%d %s" % (index + 1, tuple(arg.shape)))
-    return ", ".join(parts) if parts else "not arrays"
+        label = names[index] if index < len(names) else "#%d" % (index + 1)
+        parts.append("%s %s" % (label, _input_words(arg)) if not _is_plain(arg) else
+                     "%s = %s" % (label, _plain_words(arg)))
+    return ", ".join(parts) if parts else "none"
+
+
+def _is_plain(value):
+    return isinstance(value, (bool, int, float, str)) or (
+        isinstance(value, list) and len(value) <= 8 and all(isinstance(v, (int, float)) for v in value))
+
+
+def _plain_words(value):
+    text = repr(value) if not isinstance(value, float) else "%g" % value
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _input_words(value):
+    if isinstance(value, np.ndarray):
+        return str(tuple(value.shape))
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(str(tuple(v.shape)) if isinstance(v, np.ndarray) else type(v).__name__
+                          for v in value[:4])
+        return "(a %s of %d: %s%s)" % (type(value).__name__, len(value), inner, ", ..." if len(value) > 4 else "")
+    if isinstance(value, dict):
+        arrays = sum(1 for v in value.values() if isinstance(v, np.ndarray))
+        if arrays == len(value):
+            return "(a dict of %d array%s)" % (arrays, "s" * (arrays != 1))
+        return "(a dict of %d item%s)" % (len(value), "s" * (len(value) != 1))
+    return "(%s)" % type(value).__name__
 
 
 # -- the structural walk ------------------------------------------------------------------------
@@ -364,7 +393,7 @@ def _describe(value):
     if value is None:
         return "None"
     if isinstance(value, Foreign):
-        return "an object of type %s%s" % (value.type_name, (" (%s)" % value.why) if value.why else "")
+        return "an object of type %s" % value.type_name
     if isinstance(value, Subclassed):
         return "a %s" % value.cls
     if isinstance(value, np.ndarray):
