@@ -182,7 +182,9 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
     for result in results:
         if result.status != "failed":
             continue
-        broken = [d for d in spec.functions[result.name].depends_on if d in failed]
+        body = function_body(cell_sources or [], result.name)
+        broken = [d for d in spec.functions[result.name].depends_on
+                  if d in failed and (body is None or re.search(r"\b%s\s*\(" % re.escape(d), body))]
         if broken:
             # its own code may be right: the mistake is in a function it calls
             result.notes.append(MSG_DEPENDENCY.format(name=result.name, dependency=broken[0]))
@@ -226,17 +228,22 @@ def stub_functions(cell_sources: list[str], names: list[str]) -> set[str]:
     ``raise NotImplementedError``."""
     found = set()
     for name in names:
-        head = "def %s(" % name
-        sources = [source for source in cell_sources if head in source]
-        if not sources:
-            continue
-        body = sources[-1].split(head, 1)[1]
-        body = body.split("\n", 1)[1] if "\n" in body else ""
-        end = re.search(r"^\S", body, re.M)  # the next top-level line ends the function
-        body = body[:end.start()] if end else body
-        if _STUB_LINE.search(body) or "raise NotImplementedError" in body:
+        body = function_body(cell_sources, name)
+        if body is not None and (_STUB_LINE.search(body) or "raise NotImplementedError" in body):
             found.add(name)
     return found
+
+
+def function_body(cell_sources: list[str], name: str) -> str | None:
+    """The body of the last top-level definition of ``name`` in the cells, or None."""
+    head = "def %s(" % name
+    sources = [source for source in cell_sources if head in source]
+    if not sources:
+        return None
+    body = sources[-1].split(head, 1)[1]
+    body = body.split("\n", 1)[1] if "\n" in body else ""
+    end = re.search(r"^\S", body, re.M)  # the next top-level line ends the function
+    return body[:end.start()] if end else body
 
 
 def _assert_notes(result: FunctionResult, outcomes: list[dict]) -> list[str]:

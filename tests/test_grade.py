@@ -318,3 +318,25 @@ def test_an_error_points_at_the_students_call_and_then_where_it_failed(grader):
     caller = result.function("linear_activation_backward").cases[0].message
     assert re.search(r"\(cell \d+, line \d+: `[^`]*= linear_backward\(dZ, linear_cache\)`; it failed in "
                      r"cell \d+, line \d+: `dW = np\.dot\(dZ, A_prev\) / m`\)", caller), caller
+
+
+def test_the_fix_that_first_note_names_a_helper_only_when_the_code_calls_it(grader):
+    """linear_backward is wrong; a linear_activation_backward that does its own linear step does
+    not call it, so its feedback does not blame it."""
+    from tools.nbbuild import edited_source, notebook_bytes, solution_cells
+
+    inline = '''
+def linear_activation_backward(dA, cache, activation):
+    (A_prev, W, b), Z = cache
+    dZ = relu_backward(dA, Z) if activation == "relu" else sigmoid_backward(dA, Z)
+    m = A_prev.shape[1]
+    return np.dot(W.T, dZ), np.dot(dZ, A_prev.T) / m, np.sum(dZ, axis=1, keepdims=True) / m * 2
+'''
+    wrong = edited_source("linear_backward", "dW = np.dot(dZ, A_prev.T) / m", "dW = np.dot(dZ, A_prev.T)")
+    data = notebook_bytes(solution_cells({"linear_backward": wrong, "linear_activation_backward": inline}))
+    result = grader.grade_bytes(data, "inline.ipynb")
+    notes = result.function("linear_activation_backward").notes
+    assert result.function("linear_activation_backward").status == "failed"
+    assert not [note for note in notes if "calls linear_backward" in note], notes
+    calls = result.function("L_model_backward").notes  # it does call linear_activation_backward
+    assert [note for note in calls if "calls linear_activation_backward" in note], calls

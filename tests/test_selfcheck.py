@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from assignments.dnn_step_by_step.mistakes import correct_variants, variant, wrong_variants
@@ -161,3 +162,18 @@ def test_changing_the_callers_parameters_is_a_mistake_only_under_the_w4a1_signat
         assert report.ok, report.text
     else:
         assert not report.ok and template.split("{")[1].split("}", 1)[1][:25] in report.text, report.text
+
+
+def test_self_check_blames_a_helper_only_when_the_function_calls_it():
+    namespace = {"np": np}
+    exec(textwrap.dedent('''
+        def linear_forward(A, W, b):
+            return np.dot(W, A), (A, W, b)  # no + b: wrong
+
+        def linear_activation_forward(A_prev, W, b, activation):
+            Z = np.dot(W, A_prev) - b  # its own mistake, and it never calls linear_forward
+            A = 1 / (1 + np.exp(-Z)) if activation == "sigmoid" else np.maximum(0, Z)
+            return A, ((A_prev, W, b), Z)
+    '''), namespace)
+    report = selfcheck.run_public_cases(namespace["linear_activation_forward"], PUBLIC_CASES_PATH)
+    assert not report.ok and "calls linear_forward" not in report.text, report.text

@@ -153,10 +153,11 @@ def run_public_cases(function, cases_path=None):
 def _dependency_notes(function, name, document):
     """The grader's "fix X first" note, when a function this one calls fails its own public cases."""
     namespace = getattr(function, "__globals__", {})
+    code = getattr(function, "__code__", None)
     for dependency in document.get("functions", {}).get(name, {}).get("depends_on", []):
         helper = namespace.get(dependency)
-        if not callable(helper):
-            continue
+        if not callable(helper) or (code is not None and dependency not in code.co_names):
+            continue  # a helper the code does not call cannot be what is wrong with it
         cases = [case for case in document["cases"] if case["function"] == dependency]
         if any(run_case_in_full(helper, case, quiet=True).verdict.rung != PASSED for case in cases):
             return [MSG_DEPENDENCY.format(name=name, dependency=dependency)]
