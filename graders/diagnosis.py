@@ -31,6 +31,7 @@ import reference.dnn_utils
 from assignments.dnn_step_by_step.mistakes import Variant, wrong_variants
 from graders.cases import Case
 from graders.portable.casefile import encode_value
+from graders.portable.checks import graded_part
 from graders.portable.likely import Run, array_snapshot, behaves_like, changes_since, one_diagnosis, same_value
 from graders.portable.wire import roundtrip
 from graders.spec import load_spec
@@ -89,6 +90,7 @@ def matching_variant(
         return None
     rtol, atol = _tolerance(function)
     ids = [case.id for case in cases]
+    outputs = {case_id: graded_part(function, value) for case_id, value in outputs.items()}
     found = [candidate for candidate in wrong_variants(function)
              if behaves_like(_Runs(candidate, cases), ids, outputs, args_after, errors, rtol, atol, changes)]
     sentence = one_diagnosis(candidate.diagnosis for candidate in found)
@@ -165,10 +167,10 @@ def _run(candidate: Variant, case: Case) -> Run:
         return Run(False, error="%s: %s" % (type(error).__name__, error))
     finally:
         np.random.set_state(state)
-    plain = roundtrip({"value": value, "args_after": args})
+    plain = roundtrip({"value": graded_part(case.function, value), "args_after": args})
     rtol, atol = _tolerance(case.function)
     return Run(True, plain["value"], plain["args_after"],
-               wrong=not same_value(plain["value"], case.expected, rtol, atol),
+               wrong=not same_value(plain["value"], graded_part(case.function, case.expected), rtol, atol),
                changed=not same_value(plain["args_after"], list(case.args), 0.0, 0.0),
                changes=changes_since(snapshot, args))
 

@@ -169,3 +169,17 @@ def test_seeded_calls_repeat_exactly():
 ])
 def test_same_value(a, b, same):
     assert same_value(a, b, 1e-6, 1e-9) is same
+
+
+def test_diagnosis_does_not_depend_on_how_the_dA_entries_are_numbered():
+    """The same mistake, with the dA entries of grads numbered as the versions before W4A1 did
+    (dA(l+1) for layer l), gets the same diagnosis: only dW and db are compared."""
+    entry = variant("L_model_backward.dAL_sign")
+    outputs, args_after, errors = behaviour(entry)
+    renumbered = {}
+    for case_id, grads in outputs.items():
+        renumbered[case_id] = {("dA%d" % (int(key[2:]) + 1) if key.startswith("dA") else key): value
+                               for key, value in grads.items()}
+        renumbered[case_id]["dA_extra"] = np.zeros(1)  # an extra key costs nothing either
+    cases = cases_of(entry.function)
+    assert diagnose(entry.function, renumbered, cases, args_after=args_after, errors=errors) == entry.diagnosis

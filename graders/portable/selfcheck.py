@@ -19,7 +19,7 @@ import traceback
 import numpy as np
 
 from .casefile import decode_value, load_cases
-from .checks import PASSED, judge_outcome, looks_unimplemented
+from .checks import PASSED, graded_part, judge_outcome, looks_unimplemented
 from .likely import MSG_DEPENDENCY, MSG_DIAGNOSIS, Run, array_snapshot, behaves_like, changes_since, one_diagnosis
 from .wire import roundtrip
 
@@ -168,7 +168,7 @@ def _likely_notes(name, runs, document):
     """The grader's "Likely mistake" note, from the known mistakes' runs on the public cases."""
     judged = [run for run in runs if run.verdict.rung != "defined"]
     ids = [run.case["id"] for run in judged]
-    outputs = {run.case["id"]: run.value for run in judged if run.error is None}
+    outputs = {run.case["id"]: graded_part(name, run.value) for run in judged if run.error is None}
     args_after = {run.case["id"]: run.args_after for run in judged if run.error is None}
     errors = {run.case["id"]: run.error_text for run in judged if run.error is not None}
     changes = {run.case["id"]: run.changes for run in judged if run.error is None}
