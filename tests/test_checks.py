@@ -164,3 +164,13 @@ def test_an_object_array_is_described_without_a_stray_suffix():
     verdict = checks.judge_outcome("compute_cost", {"status": "ok"}, np.float64(0.5), [],
                                    Foreign("numpy array of dtype object", "dtype"))
     assert verdict.message.endswith("numpy array of dtype object."), verdict.message
+
+
+def test_an_error_message_uses_the_students_own_parameter_names():
+    outcome = {"status": "error", "detail": "KeyError: 'W3'", "arg_names": ["parameters", "grads", "learning_rate"]}
+    verdict = checks.judge_outcome("update_parameters", outcome, None, [{}, {}, 0.1])
+    assert verdict.message.startswith("update_parameters(parameters, grads, learning_rate) raised KeyError")
+    assert "parameters (a dict of 0 items), grads (a dict of 0 items), learning_rate = 0.1" in verdict.message
+    template = checks.judge_outcome("update_parameters", {"status": "error", "detail": "KeyError: 'W3'"}, None,
+                                    [{}, {}, 0.1])
+    assert template.message.startswith("update_parameters(params, grads, learning_rate) raised")

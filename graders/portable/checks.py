@@ -282,8 +282,9 @@ def _outcome_verdict(name, outcome, args, stub=False):
     if status == "not_callable":
         return Verdict("defined", False, MSG_NOT_CALLABLE.format(name=name, kind=detail or "value"))
     if status == "error":
+        names = _their_names(outcome, name, args)
         return Verdict("callable", False, MSG_RAISED.format(
-            name=name, args=", ".join(ARG_NAMES.get(name, ())), error=detail, shapes=describe_inputs(name, args)))
+            name=name, args=", ".join(names), error=detail, shapes=describe_inputs(name, args, names)))
     if status == "timeout":
         return Verdict("callable", False, MSG_TIMEOUT.format(name=name, seconds=outcome.get("seconds", 0)))
     if status == "crashed":
@@ -352,11 +353,20 @@ def _flat(expected):
     return flat
 
 
-def describe_inputs(name, args):
+def _their_names(outcome, name, args):
+    """The student's own parameter names when the worker reported them (one per argument), else
+    the template's."""
+    theirs = outcome.get("arg_names")
+    if isinstance(theirs, list) and len(theirs) == len(args) and all(isinstance(n, str) for n in theirs):
+        return [n[:40] for n in theirs]
+    return list(ARG_NAMES.get(name, ()))
+
+
+def describe_inputs(name, args, names=None):
     """The inputs of a call in a few words, for error messages:
     ``A (3, 2), W (1, 3), b (1, 1)``, ``cache (a tuple of (5, 4), (3, 5), (3, 1))``,
     ``parameters (a dict of 4 arrays)``, ``activation = 'relu'``, ``layer_dims = [5, 4, 3]``."""
-    names = ARG_NAMES.get(name, ())
+    names = ARG_NAMES.get(name, ()) if names is None else names
     parts = []
     for index, arg in enumerate(args):
         label = names[index] if index < len(names) else "#%d" % (index + 1)
@@ -384,7 +394,7 @@ def _input_words(value):
         return "(a %s of %d: %s%s)" % (type(value).__name__, len(value), inner, ", ..." if len(value) > 4 else "")
     if isinstance(value, dict):
         arrays = sum(1 for v in value.values() if isinstance(v, np.ndarray))
-        if arrays == len(value):
+        if arrays == len(value) and arrays:
             return "(a dict of %d array%s)" % (arrays, "s" * (arrays != 1))
         return "(a dict of %d item%s)" % (len(value), "s" * (len(value) != 1))
     return "(%s)" % type(value).__name__

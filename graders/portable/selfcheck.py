@@ -100,7 +100,8 @@ def run_case_in_full(function, case, quiet=False):
             value = function(*call_args)
     except Exception as raised:  # noqa: BLE001 - the student's error becomes feedback
         error = raised
-        outcome = {"status": "error", "detail": "%s: %s" % (type(raised).__name__, str(raised)[:300])}
+        outcome = {"status": "error", "detail": "%s: %s" % (type(raised).__name__, str(raised)[:300]),
+                   "arg_names": _arg_names(function)}
     plain = roundtrip({"value": value, "args_after": call_args}) if error is None else {}
     if error is None:
         outcome["changes"] = changes_since(snapshot, call_args)

@@ -331,7 +331,7 @@ def _run_call(position, call, plan, namespace, seconds, output):
         header.update(status="timeout", seconds=seconds)
         return header, None
     except BaseException as error:  # noqa: BLE001
-        header.update(status="error", detail=_error_summary(error))
+        header.update(status="error", detail=_error_summary(error), arg_names=_arg_names(function))
         return header, None
     finally:
         output.take()
