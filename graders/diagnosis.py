@@ -31,7 +31,7 @@ import reference.dnn_utils
 from assignments.dnn_step_by_step.mistakes import Variant, wrong_variants
 from graders.cases import Case
 from graders.portable.casefile import encode_value
-from graders.portable.checks import graded_part
+from graders.portable.checks import graded_part, parameter_names
 from graders.portable.likely import Run, array_snapshot, behaves_like, changes_since, one_diagnosis, same_value
 from graders.portable.wire import roundtrip
 from graders.spec import load_spec
@@ -242,6 +242,4 @@ def variant_outcome(candidate: Variant, run: Run) -> dict:
     """The worker's report of a call, as the variant's ``run`` would have made it (for the ladder)."""
     if not run.returned:
         return {"status": "error", "detail": run.error}
-    code = getattr(variant_function(candidate), "__code__", None)
-    names = list(code.co_varnames[:code.co_argcount]) if code is not None else []
-    return {"status": "ok", "changes": list(run.changes), "arg_names": names}
+    return {"status": "ok", "changes": list(run.changes), "arg_names": parameter_names(variant_function(candidate))}

@@ -616,7 +616,7 @@ class _WriterLock:
             os.ftruncate(fd, 0)
             os.pwrite(fd, ("pid %d, since %s" % (os.getpid(), _now())).encode(), 0)
         except OSError:
-            pass
+            pass  # who holds the lock is only told to a waiting batch: the lock itself holds
         return fd
 
     def _forget(self) -> None:

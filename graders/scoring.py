@@ -77,7 +77,8 @@ def notebook_events(cell_reports: list[dict], omitted: dict | None = None,
     a course test helper is missing (see :func:`_course_helper`) make one informational
     ``course_tests`` event instead."""
     sources = cell_sources or []
-    starred = _starred_course_modules(sources)
+    failed = any(report.get("status") == "error" for report in cell_reports if isinstance(report, dict))
+    starred = _starred_course_modules(sources) if failed else []
     course: list[tuple[int, str]] = []
     events: list[NotebookEvent] = []
     more: dict[str, int] = {}
@@ -147,8 +148,9 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
     passed = judge.passes({p: outcomes[p] for p in range(len(cases)) if p in outcomes}, frames)
     whole = {case.function for p, case in enumerate(cases) if p not in passed}  # functions judged in full
     full = [p for p, case in enumerate(cases) if case.function in whole]
-    squeezable = spec.squeezable_items(cell_sources or [])
-    stubs = stub_functions(cell_sources or [], list(spec.functions))
+    # what the notebook's source says about conventions and stubs matters only for calls judged in full
+    squeezable = spec.squeezable_items(cell_sources or []) if full else ()
+    stubs = stub_functions(cell_sources or [], sorted(whole)) if full else set()
     values = call_values(reply, frames, set(full))
     calls = {}
     for position in full:

@@ -70,6 +70,16 @@ ARG_NAMES = {
 GRADED_KEY_PREFIXES = {"L_model_backward": ("dW", "db")}
 
 
+def parameter_names(function):
+    """The names of ``function``'s positional parameters, as its ``def`` line says (the messages
+    use the student's own); empty for a callable without plain code."""
+    try:
+        code = function.__code__
+        return [name for name in code.co_varnames[:code.co_argcount] if type(name) is str][:16]
+    except Exception:  # noqa: BLE001 - any callable may come from student code
+        return []
+
+
 def graded_part(name, value):
     """The part of a returned value that is graded: a dict keeps only its graded keys (so that
     versions that number the ``dA`` entries differently compare alike)."""

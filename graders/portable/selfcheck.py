@@ -19,7 +19,7 @@ import traceback
 import numpy as np
 
 from .casefile import decode_value, load_cases
-from .checks import PASSED, graded_part, judge_outcome, looks_unimplemented
+from .checks import PASSED, graded_part, judge_outcome, looks_unimplemented, parameter_names
 from .likely import MSG_DEPENDENCY, MSG_DIAGNOSIS, Run, array_snapshot, behaves_like, changes_since, one_diagnosis
 from .wire import roundtrip
 
@@ -101,11 +101,11 @@ def run_case_in_full(function, case, quiet=False):
     except Exception as raised:  # noqa: BLE001 - the student's error becomes feedback
         error = raised
         outcome = {"status": "error", "detail": "%s: %s" % (type(raised).__name__, str(raised)[:300]),
-                   "arg_names": _arg_names(function)}
+                   "arg_names": parameter_names(function)}
     plain = roundtrip({"value": value, "args_after": call_args}) if error is None else {}
     if error is None:
         outcome["changes"] = changes_since(snapshot, call_args)
-        outcome["arg_names"] = _arg_names(function)
+        outcome["arg_names"] = parameter_names(function)
     verdict = judge_outcome(
         name, outcome, decode_value(case["expected"]), args, plain.get("value"), plain.get("args_after"),
         rtol=case.get("rtol", 1e-5), atol=case.get("atol", 1e-8), hidden=case.get("visibility") == "hidden",
@@ -113,11 +113,6 @@ def run_case_in_full(function, case, quiet=False):
     )
     return CaseRun(case, verdict, plain.get("value"), plain.get("args_after"), error,
                    outcome.get("detail", ""), outcome.get("changes", ()))
-
-
-def _arg_names(function):
-    code = getattr(function, "__code__", None)
-    return list(code.co_varnames[:code.co_argcount]) if code is not None else []
 
 
 def run_public_cases(function, cases_path=None):

@@ -27,6 +27,7 @@ import traceback
 
 import numpy as np
 
+from ..portable.checks import parameter_names
 from ..portable.wire import encode_frame
 from .identity import UID_BASE
 from .magics import transform_cell
@@ -331,7 +332,7 @@ def _run_call(position, call, plan, namespace, seconds, output):
         header.update(status="timeout", seconds=seconds)
         return header, None
     except BaseException as error:  # noqa: BLE001
-        header.update(status="error", detail=_error_summary(error), arg_names=_arg_names(function))
+        header.update(status="error", detail=_error_summary(error), arg_names=parameter_names(function))
         return header, None
     finally:
         output.take()
@@ -342,18 +343,8 @@ def _run_call(position, call, plan, namespace, seconds, output):
     if not changes:
         return header, {"value": value}
     header["changes"] = changes
-    header["arg_names"] = _arg_names(function)
+    header["arg_names"] = parameter_names(function)
     return header, {"value": value, "args_after": fresh}
-
-
-def _arg_names(function):
-    """The names of the function's positional parameters (the grader's messages use the student's)."""
-    try:
-        code = function.__code__
-        names = code.co_varnames[:code.co_argcount]
-        return [name for name in names if type(name) is str][:16]
-    except Exception:  # noqa: BLE001 - a callable without plain code: no names
-        return []
 
 
 _ndarray = np.ndarray
