@@ -24,6 +24,27 @@ def _cmd_batch(args) -> int:
                         show_progress=False if args.quiet else None, wait=args.wait)
     if not args.quiet:
         print(format_summary(summary))
+    if args.similarity:
+        _similarity(args.gradebook, args.similarity, args.submissions, top=25, workers=args.workers,
+                    scheduler=args.scheduler)
+    return 0
+
+
+def _similarity(gradebook, out, submissions, top, workers, scheduler) -> None:
+    from graders.similarity_job import run_similarity
+
+    run, index = run_similarity(gradebook, out, submissions=submissions, top=top,
+                                workers=workers or default_workers(), scheduler=scheduler)
+    compared = len(run.students)
+    print("wrote %s (%d students compared%s; the top pair scores %s)" % (
+        index, compared, ", %d not compared: see the page" % len(run.missing) if run.missing else "",
+        "%.1f" % run.overall[0].score if run.overall else "nothing: no two share unusual code"))
+
+
+def _cmd_similarity(args) -> int:
+    if args.top < 1:
+        raise UserError("--top must be at least 1 (got %d)" % args.top)
+    _similarity(args.gradebook, args.out, args.submissions, args.top, args.workers, args.scheduler)
     return 0
 
 
@@ -85,7 +106,24 @@ def register(subparsers, register_command) -> None:
         parser.add_argument("--wait", action="store_true",
                             help="if another batch is grading into the same gradebook, wait for it to "
                                  "finish instead of stopping")
+        parser.add_argument("--similarity", metavar="DIR",
+                            help="after grading, also write a similarity report of the class to DIR "
+                                 "(see `dnngrade similarity`)")
         add_limit_options(parser)
+
+    def configure_similarity(parser):
+        gradebook_option(parser, "gradebook written by `dnngrade batch`")
+        parser.add_argument("--out", required=True, metavar="DIR",
+                            help="folder for index.html, the side-by-side pages and pairs.csv")
+        parser.add_argument("--submissions", metavar="PATH",
+                            help="folder or .zip the class was graded from (default: the one the latest "
+                                 "batch read)")
+        parser.add_argument("--top", type=int, default=25, metavar="N",
+                            help="pairs shown per function and overall (default: %(default)s)")
+        parser.add_argument("--workers", type=int, default=None, metavar="N",
+                            help="processes comparing functions (default: one per core, plus one)")
+        parser.add_argument("--scheduler", metavar="ADDRESS",
+                            help="compare on a Dask distributed cluster (one task per function)")
 
     def configure_export(parser):
         gradebook_option(parser, "gradebook written by `dnngrade batch`")
@@ -112,5 +150,8 @@ def register(subparsers, register_command) -> None:
                      "grade a folder or .zip of notebooks into a gradebook (resumable)", configure_batch)
     register_command(subparsers, "export", _cmd_export,
                      "export grades (Canvas, Moodle, CSV, JSON) and per-student feedback", configure_export)
+    register_command(subparsers, "similarity", _cmd_similarity,
+                     "find submissions that share unusual code, per function (evidence for a person "
+                     "to read; never changes a grade)", configure_similarity)
     register_command(subparsers, "report", _cmd_report,
                      "write an HTML summary with charts of a gradebook", configure_report)

@@ -13,6 +13,9 @@ Tables
 ``function_results``
     One row per student and graded function: score, max, status, feedback text, and the first
     line of the first failing case's message (what the report groups failures by).
+``similarity_runs`` and ``similarity_pairs``
+    One row per ``dnngrade similarity`` (the whole comparison as JSON) and its ranked pairs, per
+    function and overall (function ``*``). Evidence for a human to read; no grade depends on them.
 ``score_changes``
     One row per run and student whose score (total or of a function) changed when the run graded
     them again (a regrade with new cases or kit, or a new submission): old and new, per function.
@@ -42,7 +45,7 @@ from pathlib import Path
 from graders.errors import UserError
 from graders.result import GradeResult, result_from_dict
 
-SCHEMA_VERSION = 2  #: 2 added score_changes (a gradebook of version 1 gains it when opened)
+SCHEMA_VERSION = 3  #: 2 added score_changes, 3 the similarity tables (an older gradebook gains them when opened)
 #: Columns of ``submissions`` (and keys of the result JSON) that differ between two runs on the same files.
 RUN_SPECIFIC_COLUMNS = ("graded_at", "run_id", "execution_time")
 STUDENT_FIELDS = ("name", "email", "canvas_id", "sis_user_id", "sis_login_id", "section")
@@ -132,6 +135,23 @@ CREATE TABLE IF NOT EXISTS function_results (
     feedback TEXT NOT NULL,
     first_failure TEXT NOT NULL,
     PRIMARY KEY (student_id, function)
+);
+CREATE TABLE IF NOT EXISTS similarity_runs (
+    similarity_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ran_at TEXT NOT NULL,
+    submissions TEXT NOT NULL,
+    students INTEGER NOT NULL,
+    settings TEXT NOT NULL,
+    result_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS similarity_pairs (
+    similarity_id INTEGER NOT NULL REFERENCES similarity_runs(similarity_id) ON DELETE CASCADE,
+    function TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    student_a TEXT NOT NULL,
+    student_b TEXT NOT NULL,
+    score REAL NOT NULL,
+    PRIMARY KEY (similarity_id, function, rank)
 );
 """
 
@@ -339,6 +359,37 @@ class Gradebook:
 
     def runs(self) -> list[dict]:
         return [dict(row) for row in self.db.execute("SELECT * FROM runs ORDER BY run_id")]
+
+    # -- similarity ------------------------------------------------------------------------------
+
+    def record_similarity(self, submissions: str, result: dict) -> int:
+        """Store a similarity comparison (:meth:`graders.similarity.SimilarityRun.to_dict`); return its id."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO similarity_runs(ran_at, submissions, students, settings, result_json)"
+                " VALUES (?,?,?,?,?)",
+                (_now(), submissions, len(result.get("students", [])), json.dumps(result.get("settings", {})),
+                 json.dumps(result)))
+            similarity_id = int(cursor.lastrowid or 0)
+            rows = [(similarity_id, function, rank, pair["a"], pair["b"], pair["score"])
+                    for function, pairs in result.get("pairs", {}).items() for rank, pair in enumerate(pairs, 1)]
+            rows += [(similarity_id, "*", rank, pair["a"], pair["b"], pair["score"])
+                     for rank, pair in enumerate(result.get("overall", []), 1)]
+            self.db.executemany("INSERT INTO similarity_pairs VALUES (?,?,?,?,?,?)", rows)
+        return similarity_id
+
+    def similarity_runs(self) -> list[dict]:
+        """Every stored comparison, oldest first, without its JSON."""
+        return [dict(row) for row in self.db.execute(
+            "SELECT similarity_id, ran_at, submissions, students, settings FROM similarity_runs"
+            " ORDER BY similarity_id")]
+
+    def similarity_result(self, similarity_id: int | None = None) -> dict | None:
+        """A stored comparison (the latest when no id is given), as stored."""
+        row = self.db.execute(
+            "SELECT result_json FROM similarity_runs WHERE similarity_id=COALESCE(?, "
+            "(SELECT MAX(similarity_id) FROM similarity_runs))", (similarity_id,)).fetchone()
+        return json.loads(row[0]) if row else None
 
     # -- students ---------------------------------------------------------------------------------
 

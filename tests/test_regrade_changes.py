@@ -9,7 +9,7 @@ from dataclasses import asdict
 from graders.batch import grading_context, run_batch
 from graders.batch_summary import format_summary
 from graders.cli import main
-from graders.gradebook import Gradebook
+from graders.gradebook import SCHEMA_VERSION, Gradebook
 from tests.batch_support import copy_samples, graded, quick_samples
 
 #: the "new cases" of the second run: alice's linear_forward now loses 8 of its 10 points
@@ -66,4 +66,4 @@ def test_a_gradebook_of_the_first_schema_gains_the_changes_table(tmp_path):
     with Gradebook(path) as book:
         assert book.score_changes() == []
     with sqlite3.connect(str(path)) as db:
-        assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "2"
+        assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
