@@ -25,7 +25,9 @@ def _cmd_batch(args) -> int:
     if not args.quiet:
         print(format_summary(summary))
     if args.similarity:
-        _similarity(args.gradebook, args.similarity, args.submissions, top=25, workers=args.workers,
+        from graders.similarity import TOP_PAIRS
+
+        _similarity(args.gradebook, args.similarity, args.submissions, top=TOP_PAIRS, workers=args.workers,
                     scheduler=args.scheduler)
     return 0
 

@@ -508,6 +508,14 @@ class Gradebook:
         return [StoredSubmission(**{k: row[k] for k in row.keys()}) for row in rows
                 if wanted is None or row["student_id"] in wanted]
 
+    def function_outcomes(self) -> dict[str, dict[str, tuple[bool, str]]]:
+        """``student -> function -> (lost points, first failing message)`` of every stored grade."""
+        found: dict[str, dict[str, tuple[bool, str]]] = {}
+        rows = self.db.execute("SELECT student_id, function, score, max_score, first_failure FROM function_results")
+        for row in rows:
+            found.setdefault(row[0], {})[row[1]] = (row[2] < row[3], row[4])
+        return found
+
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0])
 

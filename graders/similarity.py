@@ -211,8 +211,9 @@ def score_function(function: str, submissions: list[Submission], starter: list[s
     boilerplate, starter_tokens = _boilerplate(starter)
     students = [s for s in submissions if s.sources.get(function, "").strip()]
     count = len(students)
-    prints = {s.student_id: _fingerprint(normalise(s.sources[function]), boilerplate) for s in students}
-    odd = {s.student_id: _odd_tokens(normalise(s.sources[function])) - starter_tokens for s in students}
+    texts = {s.student_id: normalise(s.sources[function]) for s in students}
+    prints = {sid: _fingerprint(text, boilerplate) for sid, text in texts.items()}
+    odd = {sid: _odd_tokens(text) - starter_tokens for sid, text in texts.items()}
 
     rare_limit = max(MIN_RARE_COUNT, int(COMMON_SHARE * count))
     owners: dict = defaultdict(list)

@@ -9,7 +9,6 @@ listed on the page, not compared.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 from graders.batch_inputs import SubmissionSource
@@ -68,6 +67,7 @@ def load_class(book: Gradebook, spec: AssignmentSpec, submissions: str | Path | 
     if not path.exists():
         raise UserError(MSG_SOURCE_GONE.format(path=path))
     names = list(spec.functions)
+    outcomes = book.function_outcomes()
     students: list[Submission] = []
     missing: dict[str, str] = {}
     with SubmissionSource(path) as files:
@@ -85,13 +85,10 @@ def load_class(book: Gradebook, spec: AssignmentSpec, submissions: str | Path | 
             except NotebookError:
                 missing[row.student_id] = UNREADABLE_FILE
                 continue
-            result = json.loads(row.result_json)
-            lost, failure = {}, {}
-            for function in result.get("functions", []):
-                lost[function["name"]] = function["score"] < function["max_score"]
-                failing = [case for case in function.get("cases", []) if case.get("rung") != "passed"]
-                failure[function["name"]] = failing[0]["message"].splitlines()[0] if failing else ""
-            students.append(Submission(row.student_id, function_sources(cells, names), lost, failure))
+            graded = outcomes.get(row.student_id, {})
+            students.append(Submission(row.student_id, function_sources(cells, names),
+                                       {f: lost for f, (lost, _) in graded.items()},
+                                       {f: first for f, (_, first) in graded.items()}))
     return students, missing, str(path)
 
 
