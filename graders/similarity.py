@@ -31,7 +31,6 @@ import io
 import keyword
 import math
 import multiprocessing
-import os
 import re
 import tokenize
 from collections import defaultdict
@@ -171,10 +170,38 @@ def _odd_tokens(source: str) -> set[str]:
 
 def _copydetect():
     try:
+        import copydetect.utils
         from copydetect import CodeFingerprint, compare_files
     except ImportError:
         raise UserError(MSG_NO_COPYDETECT) from None
+    copydetect.utils.hashed_kgrams = stable_kgram_hashes
     return CodeFingerprint, compare_files
+
+
+def stable_kgram_hashes(text: str, k: int):
+    """Hashes of every ``k``-character slice of ``text`` that are the same in every process.
+
+    copydetect hashes with Python's ``hash``, whose seed differs per process unless
+    ``PYTHONHASHSEED`` is fixed, and a Dask worker's is not; so the fingerprints, the scores and the
+    highlighted regions would change from run to run. :func:`_copydetect` puts this in its place:
+    a polynomial hash of the code points, mixed (as splitmix64 does) so winnowing's minima spread
+    evenly. Unsigned 64-bit arithmetic wraps around, which is what a hash wants.
+    """
+    import numpy as np
+
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    count = len(codes) - k + 1
+    if count <= 0:
+        return np.array([], dtype=np.int64)
+    value = np.zeros(count, dtype=np.uint64)
+    for offset in range(k):
+        value = value * np.uint64(1_000_003) + codes[offset:offset + count]
+    value ^= value >> np.uint64(30)
+    value *= np.uint64(0xBF58476D1CE4E5B9)
+    value ^= value >> np.uint64(27)
+    value *= np.uint64(0x94D049BB133111EB)
+    value ^= value >> np.uint64(31)
+    return value.view(np.int64)
 
 
 def _fingerprint(source: str, boilerplate):
@@ -185,8 +212,8 @@ def _fingerprint(source: str, boilerplate):
 
 @dataclass
 class _Scored:
-    """One function's comparison, in a form that crosses processes (no fingerprints: their hashes
-    depend on the process's string-hash seed, so rare fragments travel as text)."""
+    """One function's comparison, in a form that crosses processes (no fingerprint objects: the
+    rare fragments travel as text, which the report also shows)."""
 
     function: str
     scores: dict[tuple[str, str], float]
@@ -310,9 +337,8 @@ def _spans_job(job: tuple) -> dict[tuple[str, str], tuple]:
 
 
 class _Runner:
-    """Where the work runs: spawned processes whose string-hash seed is fixed (copydetect hashes
-    with Python's ``hash``, so a fixed seed gives the same fingerprints, scores and highlighted
-    regions on every run), or a Dask cluster."""
+    """Where the work runs: spawned processes, or a Dask cluster. Fingerprints use
+    :func:`stable_kgram_hashes`, so both give the same report on every run."""
 
     def __init__(self, workers: int, scheduler: str | None):
         self.scheduler = scheduler
@@ -325,15 +351,7 @@ class _Runner:
                 raise UserError(MSG_NO_DASK) from None
             self.client = Client(scheduler, timeout=30)
             return
-        previous = os.environ.get("PYTHONHASHSEED")
-        os.environ["PYTHONHASHSEED"] = "0"
-        try:
-            self.pool = multiprocessing.get_context("spawn").Pool(max(1, workers))
-        finally:
-            if previous is None:
-                os.environ.pop("PYTHONHASHSEED", None)
-            else:
-                os.environ["PYTHONHASHSEED"] = previous
+        self.pool = multiprocessing.get_context("spawn").Pool(max(1, workers))
 
     def map(self, function, jobs: list) -> list:
         if self.client is not None:

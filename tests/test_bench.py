@@ -27,3 +27,16 @@ def test_generated_submissions_are_varied_and_reproducible():
     assert any(b"time.sleep" in data for _, data in first)
     assert any(not data.rstrip().endswith(b"}") for _, data in first)  # truncated ones
     assert len({data for _, data in first}) > 10  # several different mistakes
+
+
+def test_quick_benchmark_times_the_similarity_comparison_and_ranks_the_planted_copies(tmp_path):
+    import pytest
+
+    pytest.importorskip("copydetect")
+    from tools.bench import bench_similarity
+
+    row = bench_similarity(40, 2)
+    assert row["students"] == 40 and row["planted"] == 4 and row["seconds"] > 0
+    # every copy is among the pairs shown, and the strongest is first (independent students who
+    # drew the same uncommon mistake can outrank a weak copy: that is what the ranks are for)
+    assert row["planted_ranks"][0] == 1 and row["planted_ranks"][-1] <= row["shown"]

@@ -11,7 +11,7 @@ from graders.similarity import Submission, compare_class, normalise, score_funct
 from graders.similarity_job import starter_code as pack_starter_code  # noqa: E402
 from graders.sources import definitions, function_sources  # noqa: E402
 from graders.spec import load_spec  # noqa: E402
-from tests.similarity.planted import COPIERS, FUNCTIONS, PLANTED, STUBS, planted_class, starter_code  # noqa: E402
+from tools.similarity_sample import COPIERS, FUNCTIONS, PLANTED, STUBS, planted_class, starter_code  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +132,37 @@ def test_the_graded_definition_is_the_last_one_and_docstrings_do_not_count():
     assert found["linear_backward"] == "def linear_backward(dZ, cache:\n    broken\n"  # cut by indentation
     assert len(definitions(cells, ["linear_forward"])["linear_forward"]) == 2
     assert normalise(found["linear_forward"]) == "@decorated\ndef linear_forward(A, W, b):\n    Z = W @ A + b\n    return Z, (A, W, b)\n"  # noqa: E501
+
+
+FINGERPRINTS_OF_ONE_SOURCE = """
+import sys
+from graders.similarity import _fingerprint, normalise
+from tools.nbbuild import solution_source
+print(sorted(int(h) for h in _fingerprint(normalise(solution_source("L_model_backward")), None).hashes))
+"""
+
+
+def test_fingerprints_do_not_depend_on_the_processs_string_hash_seed(tmp_path):
+    """A Dask worker's hash seed is random: the fingerprints must not use Python's ``hash``."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    outputs = set()
+    for seed in ("1", "2", "random"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(root))
+        outputs.add(subprocess.run([sys.executable, "-c", FINGERPRINTS_OF_ONE_SOURCE], capture_output=True,
+                                   text=True, env=env, cwd=tmp_path, check=True).stdout)
+    assert len(outputs) == 1 and len(outputs.pop()) > 100
+
+
+def test_a_dask_cluster_gives_the_same_comparison_as_the_local_pool(klass, comparison):
+    distributed = pytest.importorskip("distributed")
+    import logging
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=logging.ERROR) as cluster:
+        on_dask = compare_class(klass, FUNCTIONS, starter_code(), scheduler=cluster.scheduler_address)
+    assert on_dask.to_dict() == comparison.to_dict()

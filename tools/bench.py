@@ -15,6 +15,10 @@ Everything runs in one invocation on the same machine, so the ratios compare lik
 5. The same batch (1 pool process) run by a virtual environment under each of ``--venv-places``
    (default ``/tmp`` and ``/srv``), each holding its own NumPy as a real one does: the kit must be
    as fast wherever it is installed, so the ratio should be about 1.
+6. The similarity report's comparison (``dnngrade similarity``) of a class of each of
+   ``--similarity`` sizes, built from the reference and the mistake library with copies planted in
+   it (``tools/similarity_sample.large_class``), in one process per core: its time, its cost per
+   submission as a share of grading one, and where the planted copies rank overall.
 
 ``--quick`` runs a small version for CI; it asserts nothing about time.
 """
@@ -252,6 +256,23 @@ def bench_baseline(notebooks: list[tuple[str, bytes]], work: Path, sample: int, 
             "ms_per_notebook": 1000 * seconds / len(paths)}
 
 
+def bench_similarity(size: int, workers: int) -> dict:
+    from graders.similarity import TOP_PAIRS, compare_class
+    from tools.similarity_sample import FUNCTIONS, large_class, starter_code
+
+    students, planted = large_class(size)
+    shown = max(TOP_PAIRS, 2 * len(planted))
+    start = time.perf_counter()
+    run = compare_class(students, FUNCTIONS, starter_code(), top=shown, workers=workers)
+    seconds = time.perf_counter() - start
+    order = [(pair.a, pair.b) for pair in run.overall]
+    ranks = sorted(order.index(pair) + 1 if pair in order else shown + 1
+                   for pair in (tuple(sorted(item)) for item in planted.items()))
+    return {"students": len(students), "workers": workers, "seconds": seconds,
+            "ms_per_submission": 1000 * seconds / len(students), "planted": len(planted), "planted_ranks": ranks,
+            "shown": shown}
+
+
 def best_of(repeat: int, measure, *args) -> dict:
     """Run ``measure`` ``repeat`` times and keep the fastest run (the least disturbed by the rest
     of the machine); both sides of every ratio are measured this way."""
@@ -269,11 +290,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each timing; the fastest is kept")
     parser.add_argument("--quick", action="store_true", help="small sizes for CI; asserts nothing")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--similarity", default="1000",
+                        help="class sizes for the similarity comparison ('' to skip)")
     parser.add_argument("--venv-places", default="/tmp,/srv",
                         help="folders to put a virtual environment in, one batch each ('' to skip)")
     options = parser.parse_args(argv)
     if options.quick:
         options.notebooks, options.baseline_sample, options.scaling, options.repeat = 20, 2, "10,20", 1
+        options.similarity = "40"
     cores = available_cores()
     report: dict = {"cores": cores, "notebooks": options.notebooks}
     with tempfile.TemporaryDirectory(prefix="dnnbench-") as tmp:
@@ -323,6 +347,24 @@ def main(argv: list[str] | None = None) -> int:
             print("scaling: %5d notebooks in %.2f s, %.2f ms/notebook, peak %.0f MiB" % (
                 size, row["seconds"], row["ms_per_notebook"], row["peak_mib"]), flush=True)
             shutil.rmtree(scaled)
+
+        report["similarity"] = []
+        sizes = [int(s) for s in options.similarity.split(",") if s.strip()]
+        try:
+            import copydetect  # noqa: F401
+        except ImportError:
+            sizes and print("similarity: skipped, copydetect is not installed (the similarity extra)", flush=True)
+            sizes = []
+        grading_ms = report["batch"][1]["ms_per_notebook"]
+        for size in sizes:
+            row = bench_similarity(size, cores)
+            row["share_of_grading"] = row["ms_per_submission"] / grading_ms
+            report["similarity"].append(row)
+            print("similarity: %d students in %.1f s with %d processes, %.1f ms/submission (%.2fx the batch's "
+                  "grading time per notebook); %d planted copies rank %s overall (of %d shown)" % (
+                      row["students"], row["seconds"], row["workers"], row["ms_per_submission"],
+                      row["share_of_grading"], row["planted"], ",".join(map(str, row["planted_ranks"])),
+                      row["shown"]), flush=True)
     if options.json:
         Path(options.json).write_text(json.dumps(report, indent=2) + "\n")
     return 0
