@@ -18,6 +18,7 @@ from pathlib import Path
 from graders.cases import Case, load_case_set
 from graders.limits import Limits
 from graders.notebook import MSG_TOO_LARGE, NotebookError, code_cells
+from graders.rerun import RetryUnavailable, regrade_callers
 from graders.result import FunctionResult, GradeResult, NotebookEvent
 from graders.scoring import case_tolerances, notebook_events, score_functions
 from graders.shortcut import QuickJudge
@@ -28,6 +29,10 @@ MSG_UNREADABLE = "Not graded: {reason}"
 MSG_REFUSED = (
     "No marks: this notebook could not be graded because {reason}. Remove the code that signals "
     "other processes (os.kill, signal.pthread_kill, ...) and submit it again."
+)
+MSG_RETRY_FAILED = (
+    "A function that calls a failing helper could not be graded again with a correct helper ({reason}); "
+    "its first result stands."
 )
 MSG_COULD_NOT_GRADE = (
     "Not graded: the grader could not finish this notebook ({reason}). "
@@ -182,6 +187,20 @@ class Grader:
         if self._quick is None:
             self._quick = QuickJudge(self.cases, case_tolerances(self.spec, self.cases))
         functions = score_functions(self.spec, self.cases, reply, blob, job.cells or [], self._quick)
+        if not reply.get("retire"):
+            for attempt in (1, 2):
+                try:
+                    functions = regrade_callers(worker, self.spec, self.cases, job.cells or [], functions,
+                                                self._quick)
+                    break
+                except (WorkerDied, RetryUnavailable) as error:
+                    # in a pipeline the next notebook may have stopped this worker: retry on a fresh
+                    # one (the notebook in flight is sent to it again); twice, and the first results stand
+                    self.close()
+                    if attempt == 2:
+                        events.append(NotebookEvent("worker", MSG_RETRY_FAILED.format(reason=error)))
+                    else:
+                        worker = self.start()
         return GradeResult(
             submission=job.name, score=round(sum(f.score for f in functions), 4), max_score=self.spec.total_points,
             functions=functions, events=events, execution_time=round(time.perf_counter() - job.started, 4),

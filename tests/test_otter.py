@@ -157,6 +157,14 @@ PARITY_VARIANTS = (
 )
 
 
+#: callers that dnngrade grades again with a correct helper, by variant
+REGRADED = {
+    "linear_backward.dW_missing_1_over_m": {"linear_activation_backward", "L_model_backward"},
+    "linear_forward.elementwise_product": {"linear_activation_forward", "L_model_forward"},
+    "linear_forward.cache_order": {"linear_activation_forward", "L_model_forward"},
+}
+
+
 @pytest.fixture(scope="module")
 def grader():
     with Grader() as shared:
@@ -178,8 +186,18 @@ def test_otter_and_dnngrade_give_the_same_scores(assigned, grader, kind):
         data = nbformat.writes(notebook).encode("utf-8")
     path = root / ("parity_%s.ipynb" % kind.replace(".", "_"))
     path.write_bytes(data)
-    ours = {f.name: f.score for f in grader.grade_bytes(data, path.name).functions}
+    graded = grader.grade_bytes(data, path.name).functions
+    ours = {f.name: f.score for f in graded}
     theirs = {name: score for name, (score, _) in otter_run(root, zip_path, path).items()}
-    assert theirs == pytest.approx(ours, abs=1e-4)
+    # Otter's tests run in the student's kernel, with no correct helper to stand in for a failing
+    # one: a caller that dnngrade graded again with a correct helper keeps its first verdict there
+    regraded = {f.name for f in graded
+                if any("right when given a correct" in note or note.startswith("Graded again with a correct")
+                       for note in f.notes)}
+    assert {name: theirs[name] for name in ours if name not in regraded} == pytest.approx(
+        {name: ours[name] for name in ours if name not in regraded}, abs=1e-4)
+    assert all(theirs[name] <= ours[name] + 1e-4 for name in regraded)
+    if kind in REGRADED:
+        assert regraded == REGRADED[kind]
     if kind != "solution":
         assert sum(ours.values()) < SPEC.total_points

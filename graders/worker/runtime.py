@@ -15,7 +15,9 @@ returned value. Student output goes to a capped buffer, never to the worker's pr
 """
 
 import ast
+import base64
 import builtins
+import hashlib
 import io
 import linecache
 import os
@@ -28,7 +30,7 @@ import traceback
 import numpy as np
 
 from ..portable.checks import parameter_names
-from ..portable.wire import encode_frame
+from ..portable.wire import decode_values, encode_frame, split_frame
 from .identity import UID_BASE
 from .magics import transform_cell
 
@@ -229,6 +231,7 @@ def run_child(event_fd, cells, calls, plans, start_cell, start_call, report_cell
             emit.send(event)
     if resuming:
         emit.send({"type": "resumed"})
+    stand_ins = StandIns(namespace, limits["stand_ins"], limits.get("answers")) if limits.get("stand_ins") else None
     skip_calls = set(limits.get("skip_calls", ()))
     strikes = dict(limits.get("strikes") or {})
     seconds = limits.get("call_seconds", 5)
@@ -241,7 +244,7 @@ def run_child(event_fd, cells, calls, plans, start_cell, start_call, report_cell
             emit.send({"type": "call", "position": position, "status": "not_run",
                        "detail": SKIPPED_DETAIL % strikes[name]})
             continue
-        header, values = _run_call(position, call, plans[position], namespace, seconds, output)
+        header, values = _run_call(position, call, plans[position], namespace, seconds, output, stand_ins)
         if header["status"] == "timeout":
             strikes[name] = strikes.get(name, 0) + 1
         emit.send(header, values)
@@ -309,12 +312,12 @@ def _run_cell(index, source, namespace, seconds, output):
     return event
 
 
-def _run_call(position, call, plan, namespace, seconds, output):
+def _run_call(position, call, plan, namespace, seconds, output, stand_ins=None):
     """Call the student's function on fresh copies of its case's inputs (see :class:`CopyPlan`);
     the arguments after the call are sent back only when the call changed them."""
     name = call["function"]
     header = {"type": "call", "position": position, "status": "ok"}
-    function = namespace.get(name)
+    function = namespace.get(name) if stand_ins is None else stand_ins.function(name)
     if name not in namespace:
         header["status"] = "missing"
         return header, None
@@ -323,6 +326,7 @@ def _run_call(position, call, plan, namespace, seconds, output):
         return header, None
     fresh, copies = plan.fresh()
     del _FAILED_ASSERTS[:]
+    del _NEEDED[:]
     started = time.perf_counter()
     try:
         if call.get("seed") is not None:
@@ -332,10 +336,14 @@ def _run_call(position, call, plan, namespace, seconds, output):
         header.update(status="timeout", seconds=seconds)
         return header, None
     except BaseException as error:  # noqa: BLE001
+        if _NEEDED:
+            return _needs_answer(header)
         header.update(status="error", detail=_error_summary(error), arg_names=parameter_names(function))
         return header, None
     finally:
         output.take()
+    if _NEEDED:  # it caught the stand-in's exception and went on: its values cannot count
+        return _needs_answer(header)
     header["seconds"] = round(time.perf_counter() - started, 5)
     if _FAILED_ASSERTS:
         header["asserts_failed"] = [str(where) for where in _FAILED_ASSERTS[:MAX_ASSERTS]]
@@ -345,6 +353,86 @@ def _run_call(position, call, plan, namespace, seconds, output):
     header["changes"] = changes
     header["arg_names"] = parameter_names(function)
     return header, {"value": value, "args_after": fresh}
+
+
+# -- stand-ins for failing helpers -------------------------------------------------------------------
+#
+# When a graded helper fails, the grader runs the functions that call it again with a stand-in in
+# the helper's place (see graders.rerun). The stand-in knows no solution: it holds only the answers
+# the grader computed for calls this submission made in earlier runs, keyed by their arguments. A
+# call it has no answer for is recorded and stops the case ("needs_helper"); the grader computes
+# that answer in its own process and runs the cases again with it.
+
+NEEDS_HELPER = "needs_helper"
+_NEEDED: list = []
+
+
+class HelperAnswerNeeded(BaseException):
+    """Raised by a stand-in for a call it has no answer for (the case then needs another run)."""
+
+
+def call_key(args, kwargs):
+    """The key of one call's arguments: a digest of their plain-data encoding."""
+    return hashlib.sha256(encode_frame({}, {"a": list(args), "k": dict(kwargs)})).hexdigest()
+
+
+def _fresh(value):
+    if type(value) is np.ndarray:
+        return value.copy()
+    if type(value) in (list, tuple):
+        return type(value)(_fresh(item) for item in value)
+    if type(value) is dict:
+        return {key: _fresh(item) for key, item in value.items()}
+    return value
+
+
+class StandIns:
+    """The stand-ins of one run: ``helpers`` maps a function to the helpers its calls get
+    stand-ins for; each call of a function sees its own (the others keep the student's)."""
+
+    def __init__(self, namespace, helpers, answers_text):
+        table = {}
+        if answers_text:
+            values = decode_values(*split_frame(base64.b64decode(answers_text)))
+            for helper, key, ok, value in values["answers"]:
+                table[(helper, key)] = (ok, value)
+        self.namespace = namespace
+        self.helpers = {str(name): [str(h) for h in names] for name, names in dict(helpers).items()}
+        every = {h for names in self.helpers.values() for h in names}
+        self.own = {name: namespace.get(name) for name in every | set(self.helpers) if name in namespace}
+        self.stand_ins = {h: _stand_in(h, table) for h in every}
+
+    def function(self, name):
+        """The student's ``name``, with the namespace set up for one call of it."""
+        for helper, stand_in in self.stand_ins.items():
+            if helper in self.helpers.get(name, ()):
+                self.namespace[helper] = stand_in
+            elif helper in self.own:
+                self.namespace[helper] = self.own[helper]
+        return self.own.get(name, self.namespace.get(name))
+
+
+def _stand_in(helper, table):
+    def stand_in(*args, **kwargs):
+        key = call_key(args, kwargs)
+        found = table.get((helper, key))
+        if found is None:
+            _NEEDED.append({"helper": helper, "key": key, "args": list(args), "kwargs": dict(kwargs)})
+            raise HelperAnswerNeeded(helper)
+        ok, value = found
+        if not ok:
+            raise TypeError(str(value))
+        return _fresh(value)
+
+    stand_in.__name__ = stand_in.__qualname__ = helper
+    return stand_in
+
+
+def _needs_answer(header):
+    request = _NEEDED[0]
+    del _NEEDED[:]
+    header.update(status=NEEDS_HELPER, detail=request["helper"])
+    return header, {"value": request}
 
 
 _ndarray = np.ndarray

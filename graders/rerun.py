@@ -1,0 +1,262 @@
+"""A mistake costs points once: a function that fails because a graded helper it calls fails is
+graded again with a correct helper in that helper's place.
+
+The trust boundary stays where it is. The worker never receives the solution or an expected value:
+its stand-in for the helper holds only answers to calls the submission itself made. Each run goes
+like this:
+
+1. The caller's cases run again (cells first, as always), with a stand-in bound to the helper's
+   name once the cells have run. A call the stand-in has no answer for stops that case and comes
+   back as a request: the helper's name and the call's arguments, as plain data.
+2. This process checks each request (a helper this caller really calls, arguments of bounded size,
+   nothing but arrays, numbers, strings and containers), computes the correct helper's answer, and
+   adds it to the table. A helper that raises on those arguments answers with a short error.
+3. The cases run again with the larger table, until none asks for more (a caller that makes ``n``
+   calls needs ``n + 1`` runs) or :data:`MAX_ROUNDS` is reached.
+
+Only the caller's own cases run in those runs and only the caller's result changes: it keeps the
+better of its two results, and the feedback says which helper to fix. Notebooks whose functions all
+pass, or whose failing functions call no failing helper, cost nothing more.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from graders.cases import Case
+from graders.frames import Frames, call_values
+from graders.portable import wire
+from graders.portable.likely import MSG_DIAGNOSIS
+from graders.result import FunctionResult
+from graders.spec import AssignmentSpec
+
+NEEDS_HELPER = "needs_helper"  #: the status of a call that asked for a helper's answer (see the worker)
+MAX_ROUNDS = 16  #: runs of one caller's cases at most (L_model_backward on L layers needs L + 1)
+MAX_SIDE = 256  #: longest side of an array a request may hold (hidden cases stay far below)
+MAX_ELEMENTS = 200_000  #: array entries in one request at most
+MAX_ANSWERS_BYTES = 8 * 1024 * 1024  #: the answer table sent with one run
+
+MSG_RIGHT_WITH_HELPER = (
+    "{name} is right when given a correct {helper}: fix {fix}; that mistake costs points there, not here."
+)
+MSG_PARTLY_RIGHT_WITH_HELPER = (
+    "Graded again with a correct {helper} in place of yours, {name} passes {passed} of {total} cases: "
+    "fix {fix} first, then look at the cases that still fail here."
+)
+MSG_WRONG_WITH_HELPER = (
+    "Even with a correct {helper} in place of yours, {name} fails: its own code has a mistake too."
+)
+MSG_CASE_WITH_HELPER = (
+    "with a correct {helper} in place of yours this case still fails its \"{rung}\" check; "
+    "fix {fix}, then grade again to see what is wrong here."
+)
+MSG_HELPER_ERROR = "the correct {helper}, standing in for yours, could not run on these arguments ({kind})"
+MSG_NOT_ANSWERED = (
+    "the grader's correct {helper} answers calls on numbers, strings, plain 1-D or 2-D arrays of up to "
+    "%d per side and containers of them; this call passed {why}" % MAX_SIDE
+)
+MSG_TOO_MANY_CALLS = "it called {helper} more often than the grader answers ({rounds} calls)"
+
+
+class RetryUnavailable(Exception):
+    """The worker could not run the retry; a fresh worker may."""
+
+
+@dataclass
+class Retry:
+    """What grading a caller again with correct helpers did."""
+
+    name: str
+    helpers: tuple[str, ...]
+    result: FunctionResult | None  #: its result in that run (None: the run could not finish)
+    rounds: int
+
+
+def helpers_to_replace(spec: AssignmentSpec, functions: list[FunctionResult],
+                       cell_sources: list[str]) -> dict[str, tuple[str, ...]]:
+    """Failing functions whose own code calls a failing graded helper, with those helpers."""
+    from graders.scoring import function_body
+
+    failed = {result.name for result in functions if result.status == "failed"}
+    found = {}
+    for result in functions:
+        if result.name not in failed:
+            continue
+        body = function_body(cell_sources, result.name)
+        if body is None:
+            continue
+        helpers = tuple(helper for helper in spec.functions[result.name].depends_on
+                        if helper in failed and re.search(r"\b%s\s*\(" % re.escape(helper), body))
+        if helpers:
+            found[result.name] = helpers
+    return found
+
+
+def _solution():
+    import reference.dnn
+
+    return reference.dnn
+
+
+def _plain_size(value, depth: int = 0) -> int:
+    """Array entries in ``value``; raises ValueError for anything but plain data of bounded size."""
+    if depth > wire.MAX_DEPTH:
+        raise ValueError("nested too deeply")
+    if isinstance(value, np.ndarray):
+        if type(value) is not np.ndarray or value.ndim > 2 or any(side > MAX_SIDE for side in value.shape):
+            raise ValueError("array of shape %s" % (value.shape,))
+        return int(value.size)
+    if value is None or type(value) in (bool, int, float, str) or isinstance(value, np.generic):
+        return 1
+    if type(value) in (list, tuple):
+        return sum(_plain_size(item, depth + 1) for item in value)
+    if type(value) is dict and all(type(key) is str for key in value):
+        return sum(_plain_size(item, depth + 1) for item in value.values())
+    raise ValueError("a %s" % type(value).__name__)
+
+
+def _nbytes(value) -> int:
+    """Bytes an answer takes in the table (arrays' data plus a little for everything else)."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes) + 64
+    if isinstance(value, (list, tuple)):
+        return sum(map(_nbytes, value)) + 16
+    if isinstance(value, dict):
+        return sum(map(_nbytes, value.values())) + 16 * len(value)
+    return 16 + (len(value) if isinstance(value, str) else 0)
+
+
+def answer(helper: str, request, solution=None) -> list | None:
+    """``[helper, key, ok, value]`` for one request from the worker (``ok`` False: ``value`` is why
+    the call fails, e.g. arguments too large or not plain data), or None when the request is malformed."""
+    if type(request) is not dict or request.get("helper") != helper:
+        return None
+    key, args, kwargs = request.get("key"), request.get("args"), request.get("kwargs")
+    if type(key) is not str or len(key) != 64 or type(args) is not list or type(kwargs) is not dict:
+        return None
+    try:
+        size = _plain_size(args) + _plain_size(kwargs)
+    except ValueError as error:
+        return [helper, key, False, MSG_NOT_ANSWERED.format(helper=helper, why=str(error)[:80])]
+    if size > MAX_ELEMENTS:
+        return [helper, key, False, MSG_NOT_ANSWERED.format(helper=helper, why="%d array entries" % size)]
+    function = getattr(solution or _solution(), helper)
+    try:
+        with np.errstate(all="ignore"):
+            value = function(*args, **kwargs)
+        _plain_size(value)
+        return [helper, key, True, value]
+    except Exception as error:  # noqa: BLE001 - the student's arguments made it fail
+        return [helper, key, False, MSG_HELPER_ERROR.format(helper=helper, kind=type(error).__name__)]
+
+
+def retry_callers(worker, spec: AssignmentSpec, cases: list[Case], cells: list[str],
+                  wanted: dict[str, tuple[str, ...]], quick=None) -> dict[str, Retry]:
+    """Run the cases of every caller in ``wanted`` with correct stand-ins for its helpers (see the
+    module's docstring). All callers run together, each case with its own function's stand-ins."""
+    from graders.scoring import score_functions
+
+    positions = [p for p, case in enumerate(cases) if case.function in wanted]
+    table: dict[tuple[str, str], list] = {}
+    reply: dict = {}
+    blob = b""
+    rounds = used = 0
+    while rounds < MAX_ROUNDS:
+        rounds += 1
+        frame = wire.encode_frame({}, {"answers": list(table.values())}, max_bytes=MAX_ANSWERS_BYTES)
+        limits = {"stand_ins": {name: list(helpers) for name, helpers in wanted.items()},
+                  "answers": base64.b64encode(frame).decode("ascii")}
+        reply, blob = worker.run(cells, positions, limits)
+        if reply.get("refused") or reply.get("retire"):
+            # in a pipeline the next notebook ran first in this worker and stopped its zygote
+            raise RetryUnavailable("the worker stopped before the run (%s)" % ("refused" if reply.get("refused")
+                                                                               else "retired"))
+        asked = [entry for entry in reply.get("calls", []) if isinstance(entry, dict)
+                 and entry.get("status") == NEEDS_HELPER and entry.get("id") in positions]
+        if not asked:
+            break
+        values = call_values(reply, Frames(blob), {entry["id"] for entry in asked})
+        new = 0
+        for entry in asked:
+            helper = entry.get("detail")
+            request = values.get("v%d" % entry["id"])
+            if helper not in wanted[cases[entry["id"]].function] or type(request) is not dict:
+                continue
+            key = (str(helper), str(request.get("key")))
+            if key in table:
+                continue  # asked again for what it was given: it did not use the answer as given
+            found = answer(helper, request)
+            if found is not None and used + _nbytes(found[3]) <= MAX_ANSWERS_BYTES:
+                table[key] = found
+                used += _nbytes(found[3])
+                new += 1
+        if not new:
+            break
+    for entry in reply.get("calls", []):
+        if isinstance(entry, dict) and entry.get("status") == NEEDS_HELPER:
+            entry.update(status="error", detail=MSG_TOO_MANY_CALLS.format(helper=entry.get("detail"),
+                                                                        rounds=len(table)))
+            entry.pop("frame", None)
+    results = {r.name: r for r in score_functions(spec, cases, reply, blob, cells, quick)}
+    return {name: Retry(name, helpers, results[name], rounds) for name, helpers in wanted.items()}
+
+
+def merge(original: FunctionResult, retry: Retry, roots: dict[str, tuple[str, ...]]) -> FunctionResult:
+    """The caller's result after its retry: the better of the two, with a note saying which
+    function to fix (``roots``: helpers that were right when given correct helpers of their own,
+    and which those are).
+
+    From the retry only verdicts carry over (each case's rung, credit, and the grader's own
+    diagnosis sentence), never a message built from what the submission returned or raised: in
+    that run its code held answers of the correct helper, which must not reach the feedback.
+    """
+    helper = " and ".join(retry.helpers)
+    run = retry.result
+    if run is None:
+        return original
+    diagnosis = [note for note in run.notes if note.startswith(MSG_DIAGNOSIS.split("{")[0])]
+    if run.score <= original.score:
+        # its helper is not (or not only) what is wrong: say so instead of "fix the helper first"
+        notes = [note for note in original.notes if not note.startswith("%s calls " % original.name)]
+        notes.append(MSG_WRONG_WITH_HELPER.format(name=original.name, helper=helper))
+        return FunctionResult(original.name, original.score, original.max_score, original.cases,
+                              notes + [note for note in diagnosis if note not in notes])
+    at_fault: list[str] = []
+    for name in retry.helpers:
+        at_fault.extend(f for f in roots.get(name, (name,)) if f not in at_fault)
+    fix = " and ".join(at_fault)
+    if run.status == "passed":
+        return FunctionResult(original.name, run.score, run.max_score, run.cases,
+                              [MSG_RIGHT_WITH_HELPER.format(name=original.name, helper=helper, fix=fix)])
+    passed = sum(1 for c in run.cases if c.passed)
+    notes = [MSG_PARTLY_RIGHT_WITH_HELPER.format(name=original.name, helper=helper, fix=fix,
+                                                 passed=passed, total=len(run.cases))]
+    notes.extend(diagnosis)
+    cases = [case if case.passed else replace(case, message=MSG_CASE_WITH_HELPER.format(
+                 helper=helper, rung=case.rung, fix=fix)) for case in run.cases]
+    return FunctionResult(original.name, run.score, run.max_score, cases, notes)
+
+
+def regrade_callers(worker, spec: AssignmentSpec, cases: list[Case], cells: list[str],
+                    functions: list[FunctionResult], quick=None) -> list[FunctionResult]:
+    """``functions`` with every caller of a failing helper graded again (see the module)."""
+    wanted = helpers_to_replace(spec, functions, cells)
+    if not wanted:
+        return functions
+    retries = retry_callers(worker, spec, cases, cells, wanted, quick)
+    roots: dict[str, tuple[str, ...]] = {}  # a caller right with correct helpers -> the functions to fix
+    merged = []
+    for result in functions:  # helpers come before their callers in the spec
+        if result.name in retries:
+            result = merge(result, retries[result.name], roots)
+            if result.status == "passed":
+                found: list[str] = []
+                for helper in retries[result.name].helpers:
+                    found.extend(f for f in roots.get(helper, (helper,)) if f not in found)
+                roots[result.name] = tuple(found)
+        merged.append(result)
+    return merged

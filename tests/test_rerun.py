@@ -1,0 +1,115 @@
+"""A mistake costs points once: callers of a failing helper are graded again with a correct one."""
+
+from __future__ import annotations
+
+import pytest
+
+from graders.grade import Grader, Limits
+from graders.portable.likely import MSG_DEPENDENCY
+from graders.rerun import MSG_RIGHT_WITH_HELPER, MSG_WRONG_WITH_HELPER, answer, helpers_to_replace
+from graders.result import FunctionResult
+from graders.spec import load_spec
+from tools.nbbuild import edited_source, notebook_bytes, solution_cells, solution_source
+
+SPEC = load_spec()
+FAST = Limits(cell_seconds=3, call_seconds=0.5, notebook_seconds=30)
+NO_KEEPDIMS = edited_source("linear_backward", "axis=1, keepdims=True", "axis=1")
+NO_BIAS = edited_source("linear_forward", "Z = np.dot(W, A) + b", "Z = np.dot(W, A)")
+
+
+@pytest.fixture(scope="module")
+def grader():
+    with Grader(limits=FAST) as shared:
+        yield shared
+
+
+def grade(grader, replace, name="student.ipynb"):
+    return grader.grade_bytes(notebook_bytes(solution_cells(replace)), name)
+
+
+def test_one_missing_keepdims_costs_only_linear_backward(grader):
+    result = grade(grader, {"linear_backward": NO_KEEPDIMS})
+    assert result.function("linear_backward").score == 0
+    assert result.score == SPEC.total_points - SPEC.functions["linear_backward"].points
+    assert result.function("linear_activation_backward").notes == [MSG_RIGHT_WITH_HELPER.format(
+        name="linear_activation_backward", helper="linear_backward", fix="linear_backward")]
+    # two levels up, the note names the function that has the mistake
+    assert result.function("L_model_backward").notes == [MSG_RIGHT_WITH_HELPER.format(
+        name="L_model_backward", helper="linear_activation_backward", fix="linear_backward")]
+
+
+def test_a_forward_mistake_costs_only_its_function(grader):
+    result = grade(grader, {"linear_forward": NO_BIAS})
+    assert result.function("linear_forward").status == "failed"
+    assert {f.name for f in result.functions if f.status == "failed"} == {"linear_forward"}
+
+
+def test_a_caller_with_a_mistake_of_its_own_still_loses_its_points(grader):
+    wrong_caller = edited_source("L_model_backward", "dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))",
+                                 "dAL = np.divide(Y, AL) - np.divide(1 - Y, 1 - AL)")
+    alone = grade(grader, {"L_model_backward": wrong_caller}).function("L_model_backward")
+    result = grade(grader, {"linear_backward": NO_KEEPDIMS, "L_model_backward": wrong_caller})
+    backward = result.function("L_model_backward")
+    # its own mistake costs what it costs with a correct helper; the helper's costs nothing here
+    assert backward.score == alone.score < backward.max_score
+    assert result.function("linear_activation_backward").status == "passed"
+    assert backward.notes[0].startswith("Graded again with a correct linear_activation_backward") or \
+        MSG_WRONG_WITH_HELPER.format(name="L_model_backward", helper="linear_activation_backward") in backward.notes
+    assert any("dAL has the wrong sign" in note for note in backward.notes), backward.notes
+    # what failed in the retry is named by its check, not by the values the code returned there
+    failing = [case for case in backward.cases if not case.passed]
+    assert failing and all("fix linear_backward" in case.message for case in failing)
+
+
+def test_a_caller_that_does_not_call_the_failing_helper_gets_no_dependency_note(grader):
+    own = solution_source("linear_activation_forward").replace(
+        "Z, linear_cache = linear_forward(A_prev, W, b)", "Z, linear_cache = np.dot(W, A_prev) + b, (A_prev, W, b)")
+    assert own != solution_source("linear_activation_forward")
+    broken_own = own.replace("+ b,", ",")
+    result = grade(grader, {"linear_forward": NO_BIAS, "linear_activation_forward": broken_own})
+    notes = " ".join(result.function("linear_activation_forward").notes)
+    assert result.function("linear_activation_forward").status == "failed"
+    assert "linear_forward" not in notes.replace("linear_activation_forward", ""), notes
+    assert MSG_DEPENDENCY.format(name="linear_activation_forward", dependency="linear_forward") not in notes
+
+
+def test_the_retry_is_the_same_every_time(grader):
+    replace = {"linear_backward": NO_KEEPDIMS, "linear_forward": NO_BIAS}
+    first, again = grade(grader, replace).to_dict(), grade(grader, replace).to_dict()
+    first.pop("execution_time")
+    again.pop("execution_time")
+    assert first == again
+
+
+def test_a_caller_that_passes_costs_no_retry():
+    functions = [FunctionResult(name, spec.points, spec.points) for name, spec in SPEC.functions.items()]
+    assert helpers_to_replace(SPEC, functions, solution_cells()) == {}
+    by_name = {f.name: f for f in functions}
+    by_name["linear_backward"].score = by_name["linear_activation_backward"].score = 0
+    assert helpers_to_replace(SPEC, functions, solution_cells()) == {"linear_activation_backward": ("linear_backward",)}
+
+
+@pytest.mark.parametrize("request_", [
+    None, [], {"helper": "linear_backward"}, {"helper": "linear_backward", "key": 7, "args": [], "kwargs": {}},
+    {"helper": "compute_cost", "key": "0" * 64, "args": [], "kwargs": {}},
+], ids=["none", "list", "no-args", "bad-key", "another-helper"])
+def test_malformed_requests_get_no_answer(request_):
+    assert answer("linear_backward", request_) is None
+
+
+@pytest.mark.parametrize("args", [
+    [__import__("numpy").zeros((1, 100_000))], [__import__("numpy").zeros((100, 100, 100))],
+    [object()], [__import__("numpy").zeros((1, 1)).view(type("Sub", (__import__("numpy").ndarray,), {}))],
+], ids=["oversized", "3-d", "object", "subclass"])
+def test_calls_on_arguments_that_are_not_plain_bounded_data_are_answered_with_an_error(args):
+    found = answer("linear_backward", {"helper": "linear_backward", "key": "0" * 64, "args": args, "kwargs": {}})
+    assert found is not None and found[2] is False and "answers calls on numbers" in found[3]
+
+
+def test_a_helper_that_raises_on_the_students_arguments_answers_with_a_short_error():
+    import numpy as np
+
+    found = answer("linear_backward", {"helper": "linear_backward", "key": "1" * 64,
+                                       "args": [np.zeros((2, 3)), (np.zeros((4, 3)), np.zeros((5, 5)), 0.0)],
+                                       "kwargs": {}})
+    assert found is not None and found[2] is False and "could not run on these arguments (ValueError)" in found[3]
