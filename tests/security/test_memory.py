@@ -58,9 +58,19 @@ def test_a_notebook_cannot_read_the_previous_notebooks_from_memory(grader):
     # a few victims, so their frames are in the worker's heap whatever the allocator reused
     for _ in range(3):
         assert grader.grade_bytes(victim, "victim.ipynb").score == pytest.approx(100.0)
-    seen = reports(grader.grade_bytes(scanner, "scanner.ipynb"))
-    assert int(seen["regions"]) > 10, seen  # the scan itself worked
-    assert token not in seen["found"].split(","), "the scanner found the previous notebook's source in memory"
+    # the scan reads every mapping with ctypes, and a mapping that goes away mid-scan can crash it;
+    # that is the attack failing, not the sandbox holding, so it gets three tries to complete
+    messages: list[list[str]] = []
+    for _ in range(3):
+        result = grader.grade_bytes(scanner, "scanner.ipynb")
+        seen = reports(result)
+        if "found" in seen:
+            assert token not in seen["found"].split(","), "the scanner found the previous notebook's source in memory"
+        if int(seen.get("regions", 0)) > 10:
+            break
+        messages.append([event.message for event in result.events])
+    else:
+        pytest.fail("the scan never completed: %r" % messages)
 
 
 def test_the_scanner_finds_its_own_canary(grader):
