@@ -1,44 +1,37 @@
 """A mistake costs points once: a function that fails because a graded helper it calls fails is
 graded again with a correct helper in that helper's place.
 
-The trust boundary stays where it is. The worker never receives the solution or an expected value:
-its stand-in for the helper holds only answers to calls the submission itself made. Each run goes
-like this:
+The trust boundary stays where it is. The worker never receives the solution or an expected value.
+The caller's cases run again (cells first, as always) with a stand-in bound to the helper's name;
+each call of the stand-in goes to this process as plain data (an "ask" on the worker's channel,
+see :meth:`graders.workerproc.WorkerProcess.run`), which checks it (a helper this run stands in
+for, arguments of bounded size, nothing but arrays, numbers, strings and containers), computes the
+correct helper's answer and sends it back. A helper that raises on those arguments answers with a
+short error. The child waits for each answer, so one run does it all.
 
-1. The caller's cases run again (cells first, as always), with a stand-in bound to the helper's
-   name once the cells have run. A call the stand-in has no answer for stops that case and comes
-   back as a request: the helper's name and the call's arguments, as plain data.
-2. This process checks each request (a helper this caller really calls, arguments of bounded size,
-   nothing but arrays, numbers, strings and containers), computes the correct helper's answer, and
-   adds it to the table. A helper that raises on those arguments answers with a short error.
-3. The cases run again with the larger table, until none asks for more (a caller that makes ``n``
-   calls needs ``n + 1`` runs) or :data:`MAX_ROUNDS` is reached.
-
-Only the caller's own cases run in those runs and only the caller's result changes: it keeps the
-better of its two results, and the feedback says which helper to fix. Notebooks whose functions all
-pass, or whose failing functions call no failing helper, cost nothing more.
+Only the caller's own cases run and only the caller's result changes: it keeps the better of its
+two results, and the feedback says which helper to fix. Notebooks whose functions all pass, or
+whose failing functions call no failing helper, cost nothing more.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from graders.cases import Case
-from graders.frames import Frames, call_values
+from graders.frames import MAX_HEADER_BYTES
 from graders.portable import wire
 from graders.portable.likely import MSG_DIAGNOSIS
 from graders.result import FunctionResult
 from graders.spec import AssignmentSpec
 
-NEEDS_HELPER = "needs_helper"  #: the status of a call that asked for a helper's answer (see the worker)
-MAX_ROUNDS = 16  #: runs of one caller's cases at most (L_model_backward on L layers needs L + 1)
+MAX_CALLS = 1_000  #: stand-in calls answered per function in one run (L_model_backward makes L per case)
 MAX_SIDE = 256  #: longest side of an array a request may hold (hidden cases stay far below)
 MAX_ELEMENTS = 200_000  #: array entries in one request at most
-MAX_ANSWERS_BYTES = 8 * 1024 * 1024  #: the answer table sent with one run
+MAX_ANSWERS_BYTES = 8 * 1024 * 1024  #: answers sent per function in one run
 
 MSG_RIGHT_WITH_HELPER = (
     "{name} is right when given a correct {helper}: fix {fix}; that mistake costs points there, not here."
@@ -59,7 +52,7 @@ MSG_NOT_ANSWERED = (
     "the grader's correct {helper} answers calls on numbers, strings, plain 1-D or 2-D arrays of up to "
     "%d per side and containers of them; this call passed {why}" % MAX_SIDE
 )
-MSG_TOO_MANY_CALLS = "it called {helper} more often than the grader answers ({rounds} calls)"
+MSG_TOO_MANY_CALLS = "it called {helper} more often than the grader answers in one run ({calls} calls)"
 
 
 class RetryUnavailable(Exception):
@@ -73,7 +66,7 @@ class Retry:
     name: str
     helpers: tuple[str, ...]
     result: FunctionResult | None  #: its result in that run (None: the run could not finish)
-    rounds: int
+    calls: int  #: stand-in calls answered
 
 
 def helpers_to_replace(spec: AssignmentSpec, functions: list[FunctionResult],
@@ -130,28 +123,61 @@ def _nbytes(value) -> int:
     return 16 + (len(value) if isinstance(value, str) else 0)
 
 
-def answer(helper: str, request, solution=None) -> list | None:
-    """``[helper, key, ok, value]`` for one request from the worker (``ok`` False: ``value`` is why
-    the call fails, e.g. arguments too large or not plain data), or None when the request is malformed."""
-    if type(request) is not dict or request.get("helper") != helper:
-        return None
-    key, args, kwargs = request.get("key"), request.get("args"), request.get("kwargs")
-    if type(key) is not str or len(key) != 64 or type(args) is not list or type(kwargs) is not dict:
-        return None
+def answer(helper: str, request, solution=None) -> tuple[bool, object]:
+    """``(True, value)``: the correct ``helper``'s answer to one call from the worker, ``request``
+    = ``{"args": [...], "kwargs": {...}}`` as decoded from the child's frame; ``(False, why)``
+    when the call cannot be answered (arguments too large or not plain data, or the correct helper
+    raises on them: then only the exception's type is said)."""
+    args = request.get("args") if type(request) is dict else None
+    kwargs = request.get("kwargs") if type(request) is dict else None
+    if type(args) is not list or type(kwargs) is not dict:
+        return False, MSG_NOT_ANSWERED.format(helper=helper, why="something that is not plain data")
     try:
         size = _plain_size(args) + _plain_size(kwargs)
     except ValueError as error:
-        return [helper, key, False, MSG_NOT_ANSWERED.format(helper=helper, why=str(error)[:80])]
+        return False, MSG_NOT_ANSWERED.format(helper=helper, why=str(error)[:80])
     if size > MAX_ELEMENTS:
-        return [helper, key, False, MSG_NOT_ANSWERED.format(helper=helper, why="%d array entries" % size)]
+        return False, MSG_NOT_ANSWERED.format(helper=helper, why="%d array entries" % size)
     function = getattr(solution or _solution(), helper)
     try:
         with np.errstate(all="ignore"):
             value = function(*args, **kwargs)
         _plain_size(value)
-        return [helper, key, True, value]
+        return True, value
     except Exception as error:  # noqa: BLE001 - the student's arguments made it fail
-        return [helper, key, False, MSG_HELPER_ERROR.format(helper=helper, kind=type(error).__name__)]
+        return False, MSG_HELPER_ERROR.format(helper=helper, kind=type(error).__name__)
+
+
+class Answerer:
+    """Answers the stand-in calls of one run: a call of a helper that the function of the case it
+    comes from gets a stand-in for, within that function's budget (:data:`MAX_CALLS` calls and
+    :data:`MAX_ANSWERS_BYTES` of answers), so one caller's calls never use up another's."""
+
+    def __init__(self, wanted: dict[str, tuple[str, ...]], functions: dict[int, str], solution=None):
+        self.wanted = wanted
+        self.functions = functions  #: case id -> its function, for the cases of the run
+        self.solution = solution
+        self.calls: dict[str, int] = {}
+        self.used: dict[str, int] = {}
+
+    def __call__(self, helper: str, case: int | None, frame: bytes) -> tuple[bool, object]:
+        function = self.functions.get(case) if case is not None else None
+        if function is None or helper not in self.wanted.get(function, ()):
+            return False, "no stand-in for %s in this call" % helper[:40]
+        calls = self.calls[function] = self.calls.get(function, 0) + 1
+        if calls > MAX_CALLS:
+            return False, MSG_TOO_MANY_CALLS.format(helper=helper, calls=MAX_CALLS)
+        try:
+            header, data = wire.split_frame(frame, max_header=MAX_HEADER_BYTES)
+            request = wire.decode_values(header, data)
+        except (ValueError, TypeError, KeyError, RecursionError, OverflowError, UnicodeDecodeError):
+            return False, MSG_NOT_ANSWERED.format(helper=helper, why="something that is not plain data")
+        ok, value = answer(helper, request, self.solution)
+        if ok:
+            used = self.used[function] = self.used.get(function, 0) + _nbytes(value)
+            if used > MAX_ANSWERS_BYTES:
+                return False, MSG_TOO_MANY_CALLS.format(helper=helper, calls=calls)
+        return ok, value
 
 
 def retry_callers(worker, spec: AssignmentSpec, cases: list[Case], cells: list[str],
@@ -161,48 +187,16 @@ def retry_callers(worker, spec: AssignmentSpec, cases: list[Case], cells: list[s
     from graders.scoring import score_functions
 
     positions = [p for p, case in enumerate(cases) if case.function in wanted]
-    table: dict[tuple[str, str], list] = {}
-    reply: dict = {}
-    blob = b""
-    rounds = used = 0
-    while rounds < MAX_ROUNDS:
-        rounds += 1
-        frame = wire.encode_frame({}, {"answers": list(table.values())}, max_bytes=MAX_ANSWERS_BYTES)
-        limits = {"stand_ins": {name: list(helpers) for name, helpers in wanted.items()},
-                  "answers": base64.b64encode(frame).decode("ascii")}
-        reply, blob = worker.run(cells, positions, limits)
-        if reply.get("refused") or reply.get("retire"):
-            # in a pipeline the next notebook ran first in this worker and stopped its zygote
-            raise RetryUnavailable("the worker stopped before the run (%s)" % ("refused" if reply.get("refused")
-                                                                               else "retired"))
-        asked = [entry for entry in reply.get("calls", []) if isinstance(entry, dict)
-                 and entry.get("status") == NEEDS_HELPER and entry.get("id") in positions]
-        if not asked:
-            break
-        values = call_values(reply, Frames(blob), {entry["id"] for entry in asked})
-        new = 0
-        for entry in asked:
-            helper = entry.get("detail")
-            request = values.get("v%d" % entry["id"])
-            if helper not in wanted[cases[entry["id"]].function] or type(request) is not dict:
-                continue
-            key = (str(helper), str(request.get("key")))
-            if key in table:
-                continue  # asked again for what it was given: it did not use the answer as given
-            found = answer(helper, request)
-            if found is not None and used + _nbytes(found[3]) <= MAX_ANSWERS_BYTES:
-                table[key] = found
-                used += _nbytes(found[3])
-                new += 1
-        if not new:
-            break
-    for entry in reply.get("calls", []):
-        if isinstance(entry, dict) and entry.get("status") == NEEDS_HELPER:
-            entry.update(status="error", detail=MSG_TOO_MANY_CALLS.format(helper=entry.get("detail"),
-                                                                        rounds=len(table)))
-            entry.pop("frame", None)
+    answerer = Answerer(wanted, {p: cases[p].function for p in positions})
+    limits = {"stand_ins": {name: list(helpers) for name, helpers in wanted.items()}}
+    reply, blob = worker.run(cells, positions, limits, answer=answerer)
+    if reply.get("refused") or reply.get("retire"):
+        # in a pipeline the next notebook ran first in this worker and stopped its zygote
+        raise RetryUnavailable("the worker stopped before the run (%s)" % ("refused" if reply.get("refused")
+                                                                           else "retired"))
     results = {r.name: r for r in score_functions(spec, cases, reply, blob, cells, quick)}
-    return {name: Retry(name, helpers, results[name], rounds) for name, helpers in wanted.items()}
+    return {name: Retry(name, helpers, results[name], answerer.calls.get(name, 0))
+            for name, helpers in wanted.items()}
 
 
 def merge(original: FunctionResult, retry: Retry, roots: dict[str, tuple[str, ...]]) -> FunctionResult:

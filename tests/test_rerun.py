@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from graders.grade import Grader, Limits
+from graders.portable import wire
 from graders.portable.likely import MSG_DEPENDENCY
-from graders.rerun import MSG_RIGHT_WITH_HELPER, MSG_WRONG_WITH_HELPER, answer, helpers_to_replace
+from graders.rerun import (
+    MAX_CALLS,
+    MSG_RIGHT_WITH_HELPER,
+    MSG_WRONG_WITH_HELPER,
+    Answerer,
+    answer,
+    helpers_to_replace,
+)
 from graders.result import FunctionResult
 from graders.spec import load_spec
 from tools.nbbuild import edited_source, notebook_bytes, solution_cells, solution_source
@@ -90,26 +99,54 @@ def test_a_caller_that_passes_costs_no_retry():
 
 
 @pytest.mark.parametrize("request_", [
-    None, [], {"helper": "linear_backward"}, {"helper": "linear_backward", "key": 7, "args": [], "kwargs": {}},
-    {"helper": "compute_cost", "key": "0" * 64, "args": [], "kwargs": {}},
-], ids=["none", "list", "no-args", "bad-key", "another-helper"])
+    None, [], {"args": []}, {"args": 7, "kwargs": {}}, {"args": [], "kwargs": []},
+], ids=["none", "list", "no-kwargs", "args-not-a-list", "kwargs-not-a-dict"])
 def test_malformed_requests_get_no_answer(request_):
-    assert answer("linear_backward", request_) is None
+    ok, why = answer("linear_backward", request_)
+    assert ok is False and "answers calls on numbers" in why
 
 
 @pytest.mark.parametrize("args", [
-    [__import__("numpy").zeros((1, 100_000))], [__import__("numpy").zeros((100, 100, 100))],
-    [object()], [__import__("numpy").zeros((1, 1)).view(type("Sub", (__import__("numpy").ndarray,), {}))],
+    [np.zeros((1, 100_000))], [np.zeros((100, 100, 100))],
+    [object()], [np.zeros((1, 1)).view(type("Sub", (np.ndarray,), {}))],
 ], ids=["oversized", "3-d", "object", "subclass"])
 def test_calls_on_arguments_that_are_not_plain_bounded_data_are_answered_with_an_error(args):
-    found = answer("linear_backward", {"helper": "linear_backward", "key": "0" * 64, "args": args, "kwargs": {}})
-    assert found is not None and found[2] is False and "answers calls on numbers" in found[3]
+    ok, why = answer("linear_backward", {"args": args, "kwargs": {}})
+    assert ok is False and "answers calls on numbers" in why
 
 
 def test_a_helper_that_raises_on_the_students_arguments_answers_with_a_short_error():
-    import numpy as np
+    ok, why = answer("linear_backward", {"args": [np.zeros((2, 3)), (np.zeros((4, 3)), np.zeros((5, 5)), 0.0)],
+                                         "kwargs": {}})
+    assert ok is False and "could not run on these arguments (ValueError)" in why
 
-    found = answer("linear_backward", {"helper": "linear_backward", "key": "1" * 64,
-                                       "args": [np.zeros((2, 3)), (np.zeros((4, 3)), np.zeros((5, 5)), 0.0)],
-                                       "kwargs": {}})
-    assert found is not None and found[2] is False and "could not run on these arguments (ValueError)" in found[3]
+
+def ask_frame(args, kwargs=None):
+    return wire.encode_frame({}, {"args": args, "kwargs": kwargs or {}})
+
+
+def test_the_answerer_answers_only_the_helpers_it_stands_in_for():
+    answerer = Answerer({"linear_activation_backward": ("linear_backward",)}, {7: "linear_activation_backward",
+                                                                               9: "L_model_backward"})
+    cache = (np.ones((3, 2)), np.ones((4, 3)), np.zeros((4, 1)))
+    frame = ask_frame([np.ones((4, 2)), cache])
+    for helper, case in (("L_model_backward", 7), ("linear_backward", 9), ("linear_backward", None),
+                         ("linear_backward", 8)):
+        ok, why = answerer(helper, case, frame)
+        assert ok is False and "no stand-in" in why
+    assert answerer.calls == {}
+    ok, value = answerer("linear_backward", 7, frame)
+    assert ok is True and [v.shape for v in value] == [(3, 2), (4, 3), (4, 1)]
+
+
+def test_the_answerer_refuses_a_malformed_frame_and_stops_after_its_budget():
+    answerer = Answerer({"linear_activation_backward": ("linear_backward",), "L_model_backward": ("linear_backward",)},
+                        {1: "linear_activation_backward", 2: "L_model_backward"})
+    assert answerer("linear_backward", 1, b"\x00" * 40)[0] is False
+    assert answerer("linear_backward", 1, ask_frame([1], {"x": object()}))[0] is False
+    cache = (np.ones((3, 2)), np.ones((4, 3)), np.zeros((4, 1)))
+    frame = ask_frame([np.ones((4, 2)), cache])
+    answers = [answerer("linear_backward", 1, frame) for _ in range(MAX_CALLS + 5)]
+    assert all(ok for ok, _ in answers[:MAX_CALLS - 2])
+    assert not any(ok for ok, _ in answers[MAX_CALLS:]) and "more often than the grader answers" in answers[-1][1]
+    assert answerer("linear_backward", 2, frame)[0] is True  # each function has a budget of its own

@@ -15,7 +15,6 @@ returned value. Student output goes to a capped buffer, never to the worker's pr
 """
 
 import ast
-import base64
 import builtins
 import hashlib
 import io
@@ -30,6 +29,7 @@ import traceback
 import numpy as np
 
 from ..portable.checks import parameter_names
+from ..portable.wire import _HEAD as FRAME_HEAD
 from ..portable.wire import decode_values, encode_frame, split_frame
 from .identity import UID_BASE
 from .magics import transform_cell
@@ -144,6 +144,10 @@ class _Emitter:
             self._write(data)
         self.flushed_at = time.monotonic()
 
+    def write_frame(self, header, payload):
+        """Write one frame now (after :meth:`flush`: reports stay in order)."""
+        self._write(encode_frame(header, payload=payload))
+
     def _write(self, data):
         view = memoryview(data)
         while view:
@@ -207,10 +211,12 @@ def count_tasks(uid):
     return max(total, 1)
 
 
-def run_child(event_fd, cells, calls, plans, start_cell, start_call, report_cells, limits):
+def run_child(event_fd, cells, calls, plans, start_cell, start_call, report_cells, limits, answer_fd=None):
     """Run a submission from ``start_cell``/``start_call`` on; never returns (``os._exit``).
 
-    Cells before ``start_cell`` that are re-run after a restart are executed silently.
+    Cells before ``start_cell`` that are re-run after a restart are executed silently. With
+    ``limits["stand_ins"]``, the helpers named there are answered by the grader on ``answer_fd``
+    (see :class:`StandIns`).
     """
     resuming = start_cell > 0 or start_call > 0
     emit = _Emitter(event_fd, buffered=not limits.get("report_each_step"))
@@ -231,7 +237,9 @@ def run_child(event_fd, cells, calls, plans, start_cell, start_call, report_cell
             emit.send(event)
     if resuming:
         emit.send({"type": "resumed"})
-    stand_ins = StandIns(namespace, limits["stand_ins"], limits.get("answers")) if limits.get("stand_ins") else None
+    stand_ins = None
+    if limits.get("stand_ins") and answer_fd is not None:
+        stand_ins = StandIns(namespace, limits["stand_ins"], _Asker(emit, answer_fd))
     skip_calls = set(limits.get("skip_calls", ()))
     strikes = dict(limits.get("strikes") or {})
     seconds = limits.get("call_seconds", 5)
@@ -326,7 +334,7 @@ def _run_call(position, call, plan, namespace, seconds, output, stand_ins=None):
         return header, None
     fresh, copies = plan.fresh()
     del _FAILED_ASSERTS[:]
-    del _NEEDED[:]
+    _CALL[0] = position
     started = time.perf_counter()
     try:
         if call.get("seed") is not None:
@@ -336,14 +344,10 @@ def _run_call(position, call, plan, namespace, seconds, output, stand_ins=None):
         header.update(status="timeout", seconds=seconds)
         return header, None
     except BaseException as error:  # noqa: BLE001
-        if _NEEDED:
-            return _needs_answer(header)
         header.update(status="error", detail=_error_summary(error), arg_names=parameter_names(function))
         return header, None
     finally:
         output.take()
-    if _NEEDED:  # it caught the stand-in's exception and went on: its values cannot count
-        return _needs_answer(header)
     header["seconds"] = round(time.perf_counter() - started, 5)
     if _FAILED_ASSERTS:
         header["asserts_failed"] = [str(where) for where in _FAILED_ASSERTS[:MAX_ASSERTS]]
@@ -358,22 +362,13 @@ def _run_call(position, call, plan, namespace, seconds, output, stand_ins=None):
 # -- stand-ins for failing helpers -------------------------------------------------------------------
 #
 # When a graded helper fails, the grader runs the functions that call it again with a stand-in in
-# the helper's place (see graders.rerun). The stand-in knows no solution: it holds only the answers
-# the grader computed for calls this submission made in earlier runs, keyed by their arguments. A
-# call it has no answer for is recorded and stops the case ("needs_helper"); the grader computes
-# that answer in its own process and runs the cases again with it.
+# the helper's place (see graders.rerun). The stand-in knows no solution: each call it gets is sent
+# to the grader as plain data (an "ask" frame on the report pipe), and the child waits for the
+# grader's answer on a pipe of its own. The worker forwards both ways and never looks inside.
 
-NEEDS_HELPER = "needs_helper"
-_NEEDED: list = []
-
-
-class HelperAnswerNeeded(BaseException):
-    """Raised by a stand-in for a call it has no answer for (the case then needs another run)."""
-
-
-def call_key(args, kwargs):
-    """The key of one call's arguments: a digest of their plain-data encoding."""
-    return hashlib.sha256(encode_frame({}, {"a": list(args), "k": dict(kwargs)})).hexdigest()
+_CALL = [None]  #: the position of the call running now (each ask says which call it is part of)
+MAX_ASK_BYTES = 4 * 1024 * 1024  #: one call's arguments, encoded (the grader answers far less)
+MSG_ASK_TOO_LARGE = "the grader's correct {helper} could not be asked: this call's arguments are too large to send"
 
 
 def _fresh(value):
@@ -386,21 +381,64 @@ def _fresh(value):
     return value
 
 
+class _Asker:
+    """Sends one stand-in call to the grader and waits for its answer (``(ok, value)``; ``value``
+    is the message of an error when ``ok`` is False). Calls asked before are answered from memory."""
+
+    def __init__(self, emit, answer_fd):
+        self.emit, self.fd = emit, answer_fd
+        self.known = {}
+
+    def __call__(self, helper, args, kwargs):
+        try:
+            payload = encode_frame({}, {"args": list(args), "kwargs": dict(kwargs)}, max_bytes=MAX_ASK_BYTES)
+        except (ValueError, OverflowError, RecursionError):
+            return False, MSG_ASK_TOO_LARGE.format(helper=helper)
+        key = (helper, hashlib.sha256(payload).digest())
+        if key not in self.known:
+            # the step's alarm waits until the answer is read: an ask cut short would leave the
+            # answer in the pipe for the next one (the worker's hard limit still holds)
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])
+            try:
+                self.emit.flush()
+                self.emit.write_frame({"type": "ask", "helper": helper, "position": _CALL[0]}, payload)
+                header, blob = _read_frame_from(self.fd)
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGALRM])
+            ok = header.get("ok") is True
+            value = decode_values(*split_frame(blob))["value"] if ok else str(header.get("message", ""))
+            self.known[key] = (ok, value)
+        return self.known[key]
+
+
+def _read_frame_from(fd):
+    """One whole frame from ``fd``, split: ``(header, blob)``."""
+    head = _read_exactly(fd, FRAME_HEAD.size)
+    text_len, blob_len = FRAME_HEAD.unpack(head)
+    return split_frame(head + _read_exactly(fd, text_len + blob_len))
+
+
+def _read_exactly(fd, size):
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise RuntimeError("the grader's answer pipe closed")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
 class StandIns:
     """The stand-ins of one run: ``helpers`` maps a function to the helpers its calls get
     stand-ins for; each call of a function sees its own (the others keep the student's)."""
 
-    def __init__(self, namespace, helpers, answers_text):
-        table = {}
-        if answers_text:
-            values = decode_values(*split_frame(base64.b64decode(answers_text)))
-            for helper, key, ok, value in values["answers"]:
-                table[(helper, key)] = (ok, value)
+    def __init__(self, namespace, helpers, ask):
         self.namespace = namespace
         self.helpers = {str(name): [str(h) for h in names] for name, names in dict(helpers).items()}
         every = {h for names in self.helpers.values() for h in names}
         self.own = {name: namespace.get(name) for name in every | set(self.helpers) if name in namespace}
-        self.stand_ins = {h: _stand_in(h, table) for h in every}
+        self.stand_ins = {h: _stand_in(h, ask) for h in every}
 
     def function(self, name):
         """The student's ``name``, with the namespace set up for one call of it."""
@@ -412,27 +450,15 @@ class StandIns:
         return self.own.get(name, self.namespace.get(name))
 
 
-def _stand_in(helper, table):
+def _stand_in(helper, ask):
     def stand_in(*args, **kwargs):
-        key = call_key(args, kwargs)
-        found = table.get((helper, key))
-        if found is None:
-            _NEEDED.append({"helper": helper, "key": key, "args": list(args), "kwargs": dict(kwargs)})
-            raise HelperAnswerNeeded(helper)
-        ok, value = found
+        ok, value = ask(helper, args, kwargs)
         if not ok:
             raise TypeError(str(value))
         return _fresh(value)
 
     stand_in.__name__ = stand_in.__qualname__ = helper
     return stand_in
-
-
-def _needs_answer(header):
-    request = _NEEDED[0]
-    del _NEEDED[:]
-    header.update(status=NEEDS_HELPER, detail=request["helper"])
-    return header, {"value": request}
 
 
 _ndarray = np.ndarray

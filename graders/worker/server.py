@@ -14,6 +14,11 @@ Protocol (frames from :mod:`graders.portable.wire`, on stdin/stdout):
   untouched; the grader decodes and validates each one on its own.
 - worker -> grader ``{"op": "error", "detail": why}`` instead, to every request, when no student
   code may run here (the unsandboxed root worker could not hide the kit: see ``isolation``).
+- worker -> grader ``{"op": "ask", "job", "ask": n, "call": id, "helper": name}`` during a run
+  with ``limits["stand_ins"]``: a stand-in's call (see ``runtime.StandIns``), its arguments as the
+  child encoded them in the blob; grader -> worker ``{"op": "answer", "job", "ask": n, "ok",
+  "message"}`` with the answer's values in the blob, passed to the child untouched. One ask at a
+  time per child; the worker never decodes either.
 
 The child reports each finished step on its own pipe; when it dies or hangs, the worker records
 the step it was on (crash or timeout) and forks a new child that re-runs the cells silently and
@@ -77,6 +82,8 @@ MAX_CHILD_FRAME_BYTES = 64 * 1024 * 1024  #: one step's report (honest ones are 
 MAX_CHILD_BYTES = 128 * 1024 * 1024  #: everything one child may send
 MAX_CHILD_HEADER_BYTES = 4 * 1024 * 1024  #: the JSON of one report (500 steps take some 100 kB)
 MAX_CELL_REPORTS = 200  #: cells reported one by one; the rest are counted by status
+MAX_ASKS = 2_000  #: calls of a stand-in one child may send to the grader (one answer each)
+MAX_ASK_BYTES = 4 * 1024 * 1024  #: one such call's arguments (runtime.MAX_ASK_BYTES)
 MAX_CHILD_FRAMES = 20_000  #: reports one child may send (an honest one sends one per cell and call)
 MAX_DETAIL_CHARS = 1000
 MSG_MALFORMED = "it returned something that could not be sent back as plain data"
@@ -104,6 +111,9 @@ class Worker:
         self.in_pid_namespace = os.getpid() == 1
         self.refusal = refusal  #: why no student code may run here (answered to every request), or None
         self.zygote = None  #: forks every child (see :class:`Zygote`); made at set-up
+        self.job = None  #: the token of the run in progress
+        self.ids = []  #: the case ids of the run's calls, by position
+        self.asks_sent = 0  #: stand-in calls sent to the grader so far (each answer names its ask)
 
     def serve(self):
         while True:
@@ -134,6 +144,8 @@ class Worker:
                     return  # retire: the grader starts a fresh worker
             elif op == "ping":
                 self._send({"op": "pong"})
+            elif op == "answer":
+                pass  # to an ask of a child that is gone (it hung or crashed meanwhile)
             else:
                 self._send({"op": "error", "detail": "unknown op %r" % (op,)})
 
@@ -157,12 +169,14 @@ class Worker:
     # -- one submission -------------------------------------------------------------------------
 
     def run(self, request):
+        self.job = request.get("job")
         limits = dict(self.limits)
         limits.update(request.get("limits") or {})
         cells = request.get("cells", [])
         positions = request.get("calls")
         calls = self.calls if positions is None else [self.calls[p] for p in positions]
         ids = list(range(len(self.calls))) if positions is None else list(positions)
+        self.ids = ids
         reply = {"job": request.get("job"), "cells": [], "calls": [], "restarts": 0, "notes": []}
         if self.child_user is not None:
             # a user of its own for each notebook: nothing it owns (a keyring, a file it hid) is
@@ -276,25 +290,32 @@ class Worker:
         status = entry.get("status") if entry.get("status") in ("error", "timeout", "crashed") else "other"
         omitted[status] = omitted.get(status, 0) + 1
 
-    def _start_child(self, job_fd, event_fd):
+    def _start_child(self, job_fd, event_fd, answer_fd=None):
         """In a child of the zygote: read this child's job, then run it (never returns)."""
         job = _read_job(job_fd)
         os.close(job_fd)
         positions, limits = job["calls"], job["limits"]
         calls = self.calls if positions is None else [self.calls[p] for p in positions]
         plans = self.plans if positions is None else [self.plans[p] for p in positions]
-        _become_child(self._workdir(), event_fd)
+        _become_child(self._workdir(), event_fd if answer_fd is None else (event_fd, answer_fd))
         if job.get("uid") is not None:
             become_user(job["uid"])
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after the switch of user, which clears it
         apply_limits(limits)
-        run_child(event_fd, job["cells"], calls, plans, job["start_cell"], job["start_call"], True, limits)
+        run_child(event_fd, job["cells"], calls, plans, job["start_cell"], job["start_call"], True, limits,
+                  answer_fd)
 
     def _workdir(self):
         return os.path.join(self.scratch[0], "submission")
 
     def _run_child(self, cells, positions, start_cell, start_call, limits, deadline):
         read_fd, write_fd = os.pipe()
+        # a run with stand-ins: the child's asks go to the grader, its answers come back on a pipe
+        # of their own (written without blocking, so a child that stops reading cannot stall us)
+        answer_read, answer_write = os.pipe() if limits.get("stand_ins") else (None, None)
+        if answer_write is not None:
+            os.set_blocking(answer_write, False)
+        asks = Asks(self, answer_write)
         workdir = self._workdir()
         os.makedirs(workdir, exist_ok=True)
         if self.child_uid is not None:
@@ -303,12 +324,15 @@ class Worker:
         job_fd = _job_file({"cells": cells, "calls": positions, "start_cell": start_cell,
                             "start_call": start_call, "limits": limits, "uid": self.child_uid}, self.scratch[0])
         try:
-            pid = self.zygote.spawn(job_fd, write_fd)
+            pid = self.zygote.spawn(job_fd, write_fd, answer_read)
         finally:
             os.close(job_fd)
             os.close(write_fd)
+            if answer_read is not None:
+                os.close(answer_read)
         if pid is None:
             os.close(read_fd)
+            asks.close()
             self._clean_up()
             return {"events": [], "finished": False, "why": "crashed", "detail": MSG_ZYGOTE_GONE}
         events, finished, why, detail = [], False, "crashed", ""
@@ -328,11 +352,17 @@ class Worker:
                 step_limit = float(limits.get("cell_seconds", 10) if in_cells else limits.get("call_seconds", 5))
                 wait = min(step_started + allowance + step_limit + GRACE_SECONDS, deadline) - time.monotonic()
                 watched = [read_fd] if self.stdin is None else [read_fd, self.stdin]
-                ready = select.select(watched, [], [], max(wait, 0))[0] if wait > 0 else []
+                if wait > 0:
+                    ready, writable, _ = select.select(watched, asks.writers(), [], max(wait, 0))
+                else:
+                    ready, writable = [], []
+                if writable:
+                    asks.write()
                 if self.stdin is not None and self.stdin in ready:
                     self.stdin.drain()
-                    if read_fd not in ready:
-                        continue
+                    asks.take(self.stdin.take_answers(self.job))
+                if (self.stdin is not None and self.stdin in ready or writable) and read_fd not in ready:
+                    continue
                 elif not ready:
                     why, detail = "timeout", "stopped after %g s (hard limit)" % step_limit
                     break
@@ -353,6 +383,9 @@ class Worker:
                     if frames > MAX_CHILD_FRAMES:
                         raise ValueError("more than %d reports" % MAX_CHILD_FRAMES)
                     kind = header.get("type")
+                    if kind == "ask":
+                        asks.forward(header, blob)
+                        continue
                     if kind == "done":
                         finished = True
                         break
@@ -382,6 +415,7 @@ class Worker:
             why, detail = "crashed", "sent malformed data (%s)" % (str(error)[:80] or type(error).__name__)
         finally:
             os.close(read_fd)
+            asks.close()
             status = self._reap(pid)
             self._clean_up()
         if not finished and why == "crashed" and not detail:
@@ -411,6 +445,64 @@ class Worker:
             clear_user_keyrings()
         if self.sweep:
             sweep_shared_folders(uid, self.sweep)
+
+
+class Asks:
+    """The stand-ins' calls of one child (see ``runtime.StandIns``): each ``ask`` frame goes to the
+    grader, which answers with a frame that goes back to the child untouched.
+
+    The child is untrusted: one ask at a time (a second before its answer was read is malformed),
+    ``MAX_ASKS`` per child, ``MAX_ASK_BYTES`` each; an ask in a run without stand-ins is malformed.
+    """
+
+    def __init__(self, worker, fd):
+        self.worker, self.fd = worker, fd
+        self.waiting = False  #: an ask was forwarded and its answer has not been written yet
+        self.count = 0
+        self.out = bytearray()  #: answer bytes the child has not read yet
+
+    def forward(self, header, blob):
+        helper = header.get("helper")
+        if self.fd is None or self.waiting or self.out:
+            raise ValueError("asked the grader out of turn")
+        if type(helper) is not str or len(helper) > 100 or len(blob) > MAX_ASK_BYTES:
+            raise ValueError("a malformed ask")
+        self.count += 1
+        if self.count > MAX_ASKS:
+            raise ValueError("more than %d calls of a stand-in" % MAX_ASKS)
+        self.waiting = True
+        self.worker.asks_sent += 1
+        position = header.get("position")
+        ids = self.worker.ids
+        call = ids[position] if type(position) is int and 0 <= position < len(ids) else None
+        self.worker._send_raw(wire.encode_frame({"op": "ask", "job": self.worker.job, "ask": self.worker.asks_sent,
+                                                 "call": call, "helper": helper}, payload=blob))
+
+    def take(self, answers):
+        for header, data in answers:
+            # an answer to an ask of a child that is gone is not this child's
+            if self.waiting and header.get("ask") == self.worker.asks_sent:
+                self.waiting = False
+                self.out += data
+        if self.out:
+            self.write()
+
+    def writers(self):
+        return [self.fd] if self.out else []
+
+    def write(self):
+        try:
+            written = os.write(self.fd, self.out)
+        except BlockingIOError:
+            return
+        except OSError:  # the child is gone: its outcome says how
+            written = len(self.out)
+        del self.out[:written]
+
+    def close(self):
+        if self.fd is not None:
+            quietly(os.close, self.fd)
+            self.fd = None
 
 
 class Zygote:
@@ -448,11 +540,13 @@ class Zygote:
         theirs.close()
         return cls(pid, ours)
 
-    def spawn(self, job_fd, event_fd):
-        """Fork a child that runs the job in ``job_fd`` and reports on ``event_fd``; its pid, or
-        None when the zygote is gone."""
+    def spawn(self, job_fd, event_fd, answer_fd=None):
+        """Fork a child that runs the job in ``job_fd`` and reports on ``event_fd`` (and reads the
+        grader's answers to its stand-ins' calls on ``answer_fd``); its pid, or None when the
+        zygote is gone."""
+        fds = [job_fd, event_fd] if answer_fd is None else [job_fd, event_fd, answer_fd]
         try:
-            socket.send_fds(self.socket, [b"F"], [job_fd, event_fd])
+            socket.send_fds(self.socket, [b"F"], fds)
         except OSError:
             return self._gone()
         return self._expect(b"P")
@@ -526,22 +620,21 @@ def _zygote_loop(channel, start_child, dispositions):
             return
         if not data:
             return
-        if len(fds) != 2:
+        if len(fds) not in (2, 3):
             for fd in fds:
                 quietly(os.close, fd)
             continue
-        job_fd, event_fd = fds
         pid = os.fork()
         if pid == 0:  # the child: never returns
             try:
                 channel.close()
                 for number, handler in dispositions.items():
                     signal.signal(number, handler if handler is not None else signal.SIG_DFL)
-                start_child(job_fd, event_fd)
+                start_child(*fds)
             finally:
                 os._exit(_RUNTIME_FAILED)
-        os.close(job_fd)
-        os.close(event_fd)
+        for fd in fds:
+            os.close(fd)
         try:
             channel.sendall(message.pack(b"P", pid))
             while True:
@@ -584,14 +677,18 @@ def _read_job(fd):
     return json.loads(b"".join(chunks).decode("utf-8"))
 
 
-def _become_child(workdir, event_fd):
-    """Detach the child from the worker's pipes and put it in its own process group."""
+def _become_child(workdir, keep):
+    """Detach the child from the worker's pipes (all but ``keep``: one descriptor or a tuple) and
+    put it in its own process group."""
     os.setpgid(0, 0)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    os.closerange(3, event_fd)
-    os.closerange(event_fd + 1, 1 << 16)
+    low = 3
+    for fd in sorted(keep if isinstance(keep, tuple) else (keep,)):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)
     os.chdir(workdir)
     os.environ["TMPDIR"] = workdir
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -767,6 +864,35 @@ class _Reader:
         if len(self.pending) + len(chunk) > wire.MAX_FRAME_BYTES + (1 << 16):
             raise GraderGone()  # (no honest grader sends that much ahead)
         self.pending += chunk
+
+    def take_answers(self, job):
+        """Take the grader's answers to ``job``'s asks out of what it sent ahead: ``(header,
+        frame)`` pairs, the frame as bytes, in order. Frames of other kinds stay for :meth:`read`;
+        answers to other jobs are dropped."""
+        answers, kept, start = [], bytearray(), 0
+        while True:
+            if len(self.pending) - start < wire._HEAD.size:
+                break
+            text_len, blob_len = wire._HEAD.unpack_from(self.pending, start)
+            end = start + wire._HEAD.size + text_len + blob_len
+            if end > len(self.pending):
+                break
+            frame = bytes(self.pending[start:end])
+            header = None
+            if text_len < 4096:  # an answer's header is short; a run request may be long
+                try:
+                    header = json.loads(frame[wire._HEAD.size:wire._HEAD.size + text_len].decode("utf-8"))
+                except ValueError:
+                    header = None
+            if isinstance(header, dict) and header.get("op") == "answer":
+                if header.get("job") == job:
+                    answers.append((header, frame))
+            else:
+                kept += frame
+            start = end
+        if answers or start:
+            self.pending[:] = kept + self.pending[start:]
+        return answers
 
 
 if __name__ == "__main__":

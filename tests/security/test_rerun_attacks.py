@@ -1,17 +1,17 @@
 """Attacks on the retry with a correct helper (graders.rerun), in every isolation mode.
 
 In the retry a caller of a failing helper runs with a stand-in that returns the correct helper's
-answers to calls the submission made. An attacker who has read graders/rerun.py and the worker's
-runtime tries to turn that into an oracle whose answers reach the feedback, to forge a request
-that grades the caller by the grader's own answer, to make the grader answer forever or on huge
-or odd arguments, and to leave something behind for the next notebook.
+answers to calls the submission made, asked of the grader over the worker's channel. An attacker
+who has read graders/rerun.py and the worker's runtime and server tries to turn that into an oracle
+whose answers reach the feedback, to ask the grader for the caller's own answer, to break the
+channel's turn-taking or stall the worker by never reading an answer, to make the grader answer
+forever or on huge or odd arguments, and to leave something behind for the next notebook.
 """
 
 from __future__ import annotations
 
 import json
 
-from graders.rerun import MAX_ROUNDS
 from graders.spec import load_spec
 from tests.security.support import reports
 from tools.nbbuild import edited_source, notebook_bytes, solution_cells
@@ -46,21 +46,49 @@ LEAK = OWN + HEAD + '''
 _seen = []
 '''
 
-FORGE = HEAD + '''
-    import sys
-    runtime = [m for m in list(sys.modules.values()) if hasattr(m, "_NEEDED") and hasattr(m, "call_key")][0]
-    args = [dA, cache, activation]
+# the attacker finds the stand-ins' channel (the runtime's _Asker) and uses it directly
+FIND_ASKER = """
+    import gc, sys
+    runtime = [m for m in list(sys.modules.values()) if hasattr(m, "_Asker")][0]
+    asker = [o for o in gc.get_objects() if type(o) is runtime._Asker][0]
+"""
+
+FORGE = HEAD + FIND_ASKER + '''
+    # ask the grader for the answer of the function being graded, and of the next one up
     for helper in ("linear_activation_backward", "L_model_backward"):
-        runtime._NEEDED.append({"helper": helper, "key": runtime.call_key(args, {}), "args": args, "kwargs": {}})
-    raise runtime.HelperAnswerNeeded("linear_activation_backward")
+        ok, value = asker(helper, (dA, cache, activation), {})
+        if ok:
+            return value
+    return None
 '''
-FOUND_RUNTIME = ('import sys\nraise RuntimeError("REPORT found=%s" % any(hasattr(m, "_NEEDED") and '
-                 'hasattr(m, "call_key") for m in list(sys.modules.values())))\n')
+FOUND_RUNTIME = ('import sys\nraise RuntimeError("REPORT found=%s" % any(hasattr(m, "_Asker") '
+                 'for m in list(sys.modules.values())))\n')
+
+OUT_OF_TURN = HEAD + FIND_ASKER + '''
+    # two asks before reading an answer, written straight on the report pipe
+    payload = runtime.encode_frame({}, {"args": [dZ, linear_cache], "kwargs": {}})
+    for _ in range(2):
+        asker.emit.write_frame({"type": "ask", "helper": "linear_backward"}, payload)
+    return linear_backward(dZ, linear_cache)
+'''
+
+NEVER_READS = HEAD + FIND_ASKER + '''
+    # ask for an answer far larger than a pipe holds and never read it: the worker must not stall
+    big = np.ones((256, 256))
+    payload = runtime.encode_frame({}, {"args": [big, (big, big, big[:, :1])], "kwargs": {}})
+    asker.emit.write_frame({"type": "ask", "helper": "linear_backward"}, payload)
+    while True:
+        pass
+'''
 
 ENDLESS = HEAD + '''
-    import os
-    noise = int.from_bytes(os.urandom(4), "little") * 1e-12
-    return linear_backward(dZ + noise, linear_cache)
+    # a new question on every call, far more calls than the grader answers
+    for step in range(1200):
+        try:
+            linear_backward(dZ + step * 1e-12, linear_cache)
+        except TypeError:
+            pass
+    return linear_backward(dZ, linear_cache)
 '''
 
 ODD = OWN + HEAD + '''
@@ -100,14 +128,30 @@ def test_a_forged_request_for_the_caller_itself_is_not_answered(grader):
     assert result.function("L_model_backward").status == "passed"  # graded with a correct one
 
 
-def test_a_caller_that_asks_something_new_every_time_ends_after_the_last_round(grader):
+def test_asks_out_of_turn_crash_only_that_case(grader):
+    result = grade(grader, OUT_OF_TURN)
+    assert result.status == "graded"
+    caller = result.function("linear_activation_backward")
+    assert caller.score == 0  # (its retry crashed; it keeps its first verdicts)
+    spoiled = {"linear_backward", "linear_activation_backward"}
+    assert all(f.score == f.max_score for f in result.functions if f.name not in spoiled), result.functions
+
+
+def test_a_child_that_never_reads_its_answer_cannot_stall_the_worker(grader):
+    result = grade(grader, NEVER_READS)
+    assert result.status == "graded"
+    spoiled = {"linear_backward", "linear_activation_backward"}
+    assert all(f.score == f.max_score for f in result.functions if f.name not in spoiled), result.functions
+    assert result.function("linear_activation_backward").score == 0
+
+
+def test_a_caller_that_asks_something_new_every_time_is_cut_off(grader):
     result = grade(grader, ENDLESS)
     assert result.status == "graded"
     caller = result.function("linear_activation_backward")
     assert caller.status == "failed"
     spoiled = {"linear_backward", "linear_activation_backward"}
     assert all(f.score == f.max_score for f in result.functions if f.name not in spoiled), result.functions
-    assert MAX_ROUNDS <= 32  # the bound the test relies on to finish
 
 
 def test_odd_and_oversized_arguments_get_no_answer_and_do_no_harm(grader):
@@ -119,7 +163,7 @@ def test_odd_and_oversized_arguments_get_no_answer_and_do_no_harm(grader):
 
 
 def test_the_next_notebook_is_graded_as_if_alone(grader):
-    for caller in (LEAK, FORGE, ENDLESS, ODD):
+    for caller in (LEAK, FORGE, OUT_OF_TURN, NEVER_READS, ENDLESS, ODD):
         grade(grader, caller)
     after = grader.grade_bytes(notebook_bytes(solution_cells({"linear_backward": NO_KEEPDIMS})), "next.ipynb")
     assert after.score == BACKWARD_POINTS
