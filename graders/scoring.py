@@ -6,7 +6,16 @@ import re
 
 from graders.cases import Case
 from graders.frames import Frames, call_values
-from graders.portable.checks import MSG_PASSED, PASSED, Call, Verdict, judge_calls, steps_reached
+from graders.portable.checks import (
+    MSG_PASSED,
+    PASSED,
+    RETURN_NAMES,
+    Call,
+    Verdict,
+    item_calls,
+    judge_calls,
+    steps_reached,
+)
 from graders.portable.likely import MSG_DEPENDENCY, MSG_DIAGNOSIS
 from graders.result import CaseResult, FunctionResult, NotebookEvent
 from graders.shortcut import QuickJudge
@@ -117,6 +126,54 @@ def notebook_events(cell_reports: list[dict], omitted: dict | None = None,
     return events
 
 
+MSG_ITEMS_RIGHT = " ({right} {verb} right on this case, which keeps {percent:g}% of its points.)"
+SPLIT_RUNGS = ("structure", "types", "shapes", "dtype", "values", "inputs_unmodified")  #: rungs of a returned value
+
+
+def _split_by_item(spec: AssignmentSpec, cases: list[Case], calls: dict[int, Call], verdicts: dict[int, Verdict],
+                   credits: dict[int, float], messages: dict[int, str]) -> None:
+    """Partial credit per returned item (``items`` in assignment.toml): a failing case of a
+    function that returns several items earns each item's share by that item's own rung, so a
+    wrong item no longer zeroes the right ones. Only ever raises a case's credit."""
+    jobs = []
+    for position, call in calls.items():
+        items = spec.functions[cases[position].function].items
+        # a function that still holds a template's placeholder is not implemented yet: the
+        # template's own items (`cache = (A, W, b)`) earn nothing
+        if (items is None or call.stub or verdicts[position].passed
+                or verdicts[position].rung not in SPLIT_RUNGS):
+            continue
+        parts = item_calls(call, items)
+        if parts:
+            jobs.append((position, items, parts))
+    if not jobs:
+        return
+    judged = iter(judge_calls([part for _, _, parts in jobs for _, part in parts]))
+    for position, items, parts in jobs:
+        earned, right = 0.0, []
+        for item, _ in parts:
+            verdict = next(judged)
+            share = 1.0 / len(parts) if items == "keys" else float(items[item])  # type: ignore[index]
+            earned += share * case_credit(verdict.rung, spec.partial_credit)
+            if verdict.passed:
+                right.append(item)
+        if earned > credits[position] + 1e-9 and right:
+            credits[position] = earned
+            if 0 < len(right) < len(parts):
+                names = _item_words(cases[position].function, right)
+                messages[position] += MSG_ITEMS_RIGHT.format(right=names, verb="is" if len(right) == 1 else "are",
+                                                             percent=round(100 * earned, 1))
+
+
+def _item_words(function: str, items: list[str]) -> str:
+    """``AL``, ``dW and db`` or ``parameters["W1"], parameters["b1"] and ...``: the items, named."""
+    root = RETURN_NAMES.get(function)
+    words = [item if isinstance(root, tuple) else '%s["%s"]' % (root, item) for item in items]
+    if len(words) > 4:
+        words = words[:3] + ["%d more" % (len(words) - 3)]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def case_tolerances(spec: AssignmentSpec, cases: list[Case]) -> list[tuple[float, float]]:
     """``(rtol, atol)`` of each case (its function's)."""
     return [(spec.functions[case.function].rtol, spec.functions[case.function].atol) for case in cases]
@@ -165,13 +222,16 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
     for position in passed:
         if position not in verdicts:
             verdicts[position] = Verdict(PASSED, True, MSG_PASSED.format(name=cases[position].function))
+    credits = {p: case_credit(verdicts[p].rung, spec.partial_credit) for p in verdicts}
+    messages = {p: verdicts[p].message for p in verdicts}
+    _split_by_item(spec, cases, calls, verdicts, credits, messages)
     results = []
     for name, fspec in spec.functions.items():
         positions = [i for i, case in enumerate(cases) if case.function == name]
         case_results = [
             CaseResult(case_id=cases[p].id, visibility=cases[p].visibility, label=cases[p].label,
-                       rung=verdicts[p].rung, passed=verdicts[p].passed,
-                       credit=case_credit(verdicts[p].rung, spec.partial_credit), message=verdicts[p].message)
+                       rung=verdicts[p].rung, passed=verdicts[p].passed, credit=round(credits[p], 6),
+                       message=messages[p])
             for p in positions
         ]
         mean = sum(c.credit for c in case_results) / len(case_results) if case_results else 0.0

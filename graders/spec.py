@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graders.portable.checks import RETURN_NAMES
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -31,6 +33,9 @@ class FunctionSpec:
     hidden: tuple[dict, ...]
     #: first-parameter names under which changing the caller's arguments is the template's own way
     may_change_if_first: tuple[str, ...] = ()
+    #: how a case's share splits over the returned items: item -> share of a returned tuple, or
+    #: ``"keys"`` (equal shares over the graded keys of a returned dict); None: no split
+    items: dict[str, float] | str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,21 @@ class AssignmentSpec:
         return sum(spec.points for spec in self.functions.values())
 
 
+def _items(name: str, raw) -> dict[str, float] | str | None:
+    """The ``items`` of a function's table, checked: ``"keys"``, or shares that add up to 1 and
+    name the returned tuple's items in the order the function returns them."""
+    if raw is None or raw == "keys":
+        return raw
+    returned = RETURN_NAMES.get(name)
+    if type(raw) is not dict or not isinstance(returned, tuple) or tuple(raw) != returned:
+        raise ValueError("functions.%s.items must be \"keys\" or give a share to each of %s, in that order"
+                         % (name, returned))
+    shares = {item: float(share) for item, share in raw.items()}
+    if abs(sum(shares.values()) - 1.0) > 1e-9 or min(shares.values()) < 0:
+        raise ValueError("functions.%s.items: the shares must be at least 0 and add up to 1" % name)
+    return shares
+
+
 def load_spec(path: Path | str = SPEC_PATH) -> AssignmentSpec:
     """Read ``assignment.toml`` into an :class:`AssignmentSpec` (functions keep the file's order)."""
     with open(path, "rb") as handle:
@@ -74,6 +94,7 @@ def load_spec(path: Path | str = SPEC_PATH) -> AssignmentSpec:
             public=tuple(entry.get("public", ())),
             hidden=tuple(entry.get("hidden", ())),
             may_change_if_first=tuple(entry.get("inputs_may_change_if_first_argument", ())),
+            items=_items(name, entry.get("items")),
         )
         for name, entry in raw["functions"].items()
     }

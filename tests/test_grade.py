@@ -13,6 +13,7 @@ from graders.portable import checks
 from graders.render import to_gradescope, to_text
 from graders.spec import load_spec
 from tests.fixtures.build import HERE, fixtures
+from tools.nbbuild import edited_source, notebook_bytes, solution_cells
 
 SPEC = load_spec()
 FAST = Limits(cell_seconds=3, call_seconds=0.5, notebook_seconds=30)
@@ -165,15 +166,47 @@ def test_public_only_runs_only_public_cases():
 
 
 def test_partial_credit_follows_the_spec(grader):
+    shares = SPEC.functions["linear_backward"].items
+    # db of the wrong shape: dA_prev and dW keep their shares of every case, db's is lost
     result = grader.grade_path(HERE / "fails_linear_backward_db_shape.ipynb")
     linear_backward = result.function("linear_backward")
-    assert all(c.credit == 0 for c in linear_backward.cases)
+    assert all(c.credit == pytest.approx(shares["dA_prev"] + shares["dW"]) for c in linear_backward.cases)
+    assert all("(dA_prev and dW are right on this case" in c.message for c in linear_backward.cases)
+    # dW with the wrong values (right shape): dW keeps the shapes step of its share
     result = grader.grade_path(HERE / "fails_linear_backward_dW_values_missing_1_over_m.ipynb")
     credits = {c.credit for c in result.function("linear_backward").cases}
-    assert credits <= {SPEC.partial_credit["shapes"], 1.0}
+    partly = shares["dA_prev"] + shares["db"] + shares["dW"] * SPEC.partial_credit["shapes"]
+    assert {round(c, 6) for c in credits} == {round(partly, 6), 1.0}
     result = grader.grade_path(HERE / "fails_update_parameters_modifies_inputs.ipynb")
     update = result.function("update_parameters")
     assert update.score == pytest.approx(update.max_score * SPEC.partial_credit["values"])
+
+
+def test_a_wrong_item_no_longer_zeroes_the_right_ones(grader):
+    """Overwriting the caches list in L_model_forward (a common real mistake) keeps AL's share."""
+    cells = solution_cells({"L_model_forward": edited_source("L_model_forward", "caches.append(cache)",
+                                                             "caches = cache")})
+    result = grader.grade_bytes(notebook_bytes(cells), "caches_overwritten.ipynb")
+    forward = result.function("L_model_forward")
+    share = SPEC.functions["L_model_forward"].items["AL"]
+    assert forward.score == pytest.approx(forward.max_score * share)
+    assert all(c.rung == "structure" and "(AL is right on this case" in c.message for c in forward.cases)
+    # a value that does not split (a bare array for (AL, caches)) earns nothing, as before
+    cells = solution_cells({"L_model_forward": edited_source("L_model_forward", "return AL, caches", "return AL")})
+    result = grader.grade_bytes(notebook_bytes(cells), "bare_array.ipynb")
+    assert result.function("L_model_forward").score == 0
+
+
+def test_dict_returns_split_over_their_keys(grader):
+    """Every b updated with twice the learning rate: the W keys keep their shares, each b key keeps
+    the shapes step of its own (the keys share a case equally)."""
+    cells = solution_cells({"update_parameters": edited_source(
+        "update_parameters", '- learning_rate * grads["db"', '- 2 * learning_rate * grads["db"')})
+    result = grader.grade_bytes(notebook_bytes(cells), "b_learning_rate_twice.ipynb")
+    update = result.function("update_parameters")
+    expected = 0.5 + 0.5 * SPEC.partial_credit["shapes"]
+    assert all(c.credit == pytest.approx(expected) for c in update.cases), [c.credit for c in update.cases]
+    assert update.score == pytest.approx(update.max_score * expected)
 
 
 def test_gradescope_json_has_one_test_per_function(tmp_path, capsys):

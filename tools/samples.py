@@ -216,6 +216,12 @@ def _keep_shapes(names) -> dict[str, float]:
     return {name: round(POINTS[name] * 0.8, 4) for name in names}
 
 
+def _keep(name: str, credit: float) -> dict[str, float]:
+    """Points lost when every case of ``name`` earns ``credit`` of its share (say, the right items of
+    a returned tuple, with ``items`` in assignment.toml)."""
+    return {name: round(POINTS[name] * (1 - credit), 4)}
+
+
 SAMPLES: tuple[Sample, ...] = (
     Sample("correct", "correct.ipynb", lambda: correct_bytes(), name="Ada Correct"),
     Sample("correct_nbformat3", "correct_nbformat3.ipynb", _nbformat3, name="Old Format"),
@@ -224,21 +230,21 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("wrong_linear_forward_no_bias", "wrong_linear_forward_no_bias.ipynb",
            _v4(with_mistake("linear_forward", "Z = np.dot(W, A) + b", "Z = np.dot(W, A)"),
                "Forgot the bias in linear_forward."),
-           lost=_keep_shapes(["linear_forward"]), name="Bias Forgotten"),
+           lost=_keep("linear_forward", 0.8 * 0.2 + 0.2), name="Bias Forgotten"),  # Z's shapes, and the cache
     Sample("wrong_activation_swapped", "wrong_activation_swapped.ipynb",
            _v4(_swapped_activations(), "Applies relu where sigmoid is asked for, and the reverse."),
-           lost={"linear_activation_forward": 8.0}, name="Swap Activations"),
+           lost=_keep("linear_activation_forward", 0.8 * 0.2 + 0.2), name="Swap Activations"),
     Sample("wrong_compute_cost_sign", "wrong_compute_cost_sign.ipynb",
            _v4(COST_SIGN, "Cost has the wrong sign."),
            lost=_keep_shapes(["compute_cost"]), name="Sign Flipper"),
     Sample("wrong_initialize_parameters_deep_no_scale", "wrong_initialize_parameters_deep_no_scale.ipynb",
            _v4(with_mistake("initialize_parameters_deep", "layer_dims[l - 1]) * 0.01", "layer_dims[l - 1])"),
                "Weights not scaled by 0.01."),
-           lost=_keep_shapes(["initialize_parameters_deep"]), name="Big Weights"),
+           lost=_keep("initialize_parameters_deep", 0.5 * 0.2 + 0.5), name="Big Weights"),  # the b keys are right
     Sample("wrong_linear_backward_db_shape", "wrong_linear_backward_db_shape.ipynb",
            _v4(with_mistake("linear_backward", "np.sum(dZ, axis=1, keepdims=True)", "np.sum(dZ, axis=1)"),
                "db loses its second dimension."),
-           lost=_lose_all(["linear_backward"]), name="Flat Bias"),
+           lost=_keep("linear_backward", 0.34 + 0.33), name="Flat Bias"),  # dA_prev and dW are right
     Sample("wrong_L_model_backward_relu_last_layer", "wrong_L_model_backward_relu_last_layer.ipynb",
            _v4(with_mistake("L_model_backward", 'caches[L - 1], activation="sigmoid"',
                             'caches[L - 1], activation="relu"'),

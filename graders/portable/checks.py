@@ -268,6 +268,40 @@ def judge_calls(calls):
     return verdicts
 
 
+def item_calls(call, items):
+    """The calls that judge each returned item of ``call`` on its own: ``[(item, Call), ...]``, or
+    ``[]`` when the returned value does not split (it is not a tuple or dict of the expected form).
+
+    ``items`` is ``"keys"`` (one item per graded key of a returned dict) or the names of the items
+    of a returned tuple, in order. Each call's value is the expected one with that single item
+    replaced by the student's, so what it finds wrong is that item's doing; its arguments after the
+    call are the student's, so an item whose values are right still answers for the inputs.
+    """
+    expected, value = call.expected, call.value
+    parts = []
+    if items == "keys":
+        if type(expected) is not dict or type(value) is not dict:
+            return []
+        for key in graded_part(call.name, expected):
+            got = dict(expected)
+            if key in value:
+                got[key] = value[key]
+            else:
+                del got[key]
+            parts.append((key, got))
+    else:
+        if (type(expected) is not tuple or type(value) not in (tuple, list) or len(value) != len(expected)
+                or len(items) != len(expected)):
+            return []
+        for index, item in enumerate(items):
+            got = list(expected)
+            got[index] = value[index]
+            parts.append((item, type(value)(got)))
+    return [(item, Call(call.name, call.outcome, call.expected, call.args, got, call.args_after, call.rtol,
+                        call.atol, call.hidden, call.label, call.may_change_if_first, call.squeezable, call.stub))
+            for item, got in parts]
+
+
 def _holds_none(value):
     """None itself, an array of Python objects (``np.squeeze(None)``), or a container with None
     among its items (one level down)."""

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from graders.spec import load_spec
 from tests.security.support import reports
 from tools.nbbuild import edited_source, notebook_bytes, solution_cells
 
 SPEC = load_spec()
 NO_KEEPDIMS = edited_source("linear_backward", "axis=1, keepdims=True", "axis=1")
-BACKWARD_POINTS = SPEC.total_points - SPEC.functions["linear_backward"].points
+#: a notebook whose only mistake is linear_backward's db loses db's share of linear_backward (`items`)
+BACKWARD_POINTS = SPEC.total_points - SPEC.functions["linear_backward"].points * SPEC.functions[
+    "linear_backward"].items["db"]
 
 # the caller's first lines, as the course writes them; each attack goes on from here
 HEAD = '''
@@ -37,9 +41,10 @@ LEAK = OWN + HEAD + '''
     got = linear_backward(dZ, linear_cache)
     if linear_backward is not _own_linear_backward:
         _seen.append(got)
-        if len(_seen) % 2 == 0:
+        # two cases leak, so that the retry still scores better than the first run and is kept
+        if len(_seen) == 2:
             raise RuntimeError("LEAK" + repr(got))
-        if len(_seen) % 3 == 0:
+        if len(_seen) == 3:
             return ("LEAK" + repr(got), "LEAK", "LEAK")
     return got
 
@@ -159,12 +164,12 @@ def test_odd_and_oversized_arguments_get_no_answer_and_do_no_harm(grader):
     caller = result.function("linear_activation_backward")
     # the arguments it meant to pass were answered, the others were not: it is right
     assert caller.status == "passed", caller
-    assert result.score == BACKWARD_POINTS
+    assert result.score == pytest.approx(BACKWARD_POINTS)
 
 
 def test_the_next_notebook_is_graded_as_if_alone(grader):
     for caller in (LEAK, FORGE, OUT_OF_TURN, NEVER_READS, ENDLESS, ODD):
         grade(grader, caller)
     after = grader.grade_bytes(notebook_bytes(solution_cells({"linear_backward": NO_KEEPDIMS})), "next.ipynb")
-    assert after.score == BACKWARD_POINTS
+    assert after.score == pytest.approx(BACKWARD_POINTS)
     assert grader.grade_bytes(notebook_bytes(solution_cells()), "clean.ipynb").score == SPEC.total_points
