@@ -29,8 +29,7 @@ import traceback
 import numpy as np
 
 from ..portable.checks import parameter_names
-from ..portable.wire import _HEAD as FRAME_HEAD
-from ..portable.wire import decode_values, encode_frame, split_frame
+from ..portable.wire import decode_values, encode_frame, read_frame, split_frame
 from .identity import UID_BASE
 from .magics import transform_cell
 
@@ -386,7 +385,7 @@ class _Asker:
     is the message of an error when ``ok`` is False). Calls asked before are answered from memory."""
 
     def __init__(self, emit, answer_fd):
-        self.emit, self.fd = emit, answer_fd
+        self.emit, self.answers = emit, os.fdopen(answer_fd, "rb", buffering=0)
         self.known = {}
 
     def __call__(self, helper, args, kwargs):
@@ -402,31 +401,16 @@ class _Asker:
             try:
                 self.emit.flush()
                 self.emit.write_frame({"type": "ask", "helper": helper, "position": _CALL[0]}, payload)
-                header, blob = _read_frame_from(self.fd)
+                frame = read_frame(self.answers)
+                if frame is None:
+                    raise RuntimeError("the grader's answer pipe closed")
+                header, blob = frame
             finally:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGALRM])
             ok = header.get("ok") is True
             value = decode_values(*split_frame(blob))["value"] if ok else str(header.get("message", ""))
             self.known[key] = (ok, value)
         return self.known[key]
-
-
-def _read_frame_from(fd):
-    """One whole frame from ``fd``, split: ``(header, blob)``."""
-    head = _read_exactly(fd, FRAME_HEAD.size)
-    text_len, blob_len = FRAME_HEAD.unpack(head)
-    return split_frame(head + _read_exactly(fd, text_len + blob_len))
-
-
-def _read_exactly(fd, size):
-    chunks, remaining = [], size
-    while remaining:
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
-            raise RuntimeError("the grader's answer pipe closed")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
 
 
 class StandIns:
