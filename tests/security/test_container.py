@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from graders.spec import load_spec
 from graders.worker.isolation import _blocked_ancestor
 from tests.security.container import supported
 from tests.test_gradescope_bundle import autograder_tree
 from tools import bundles
-from tools.nbbuild import IMPORT_CELL, notebook_bytes, solution_cells
+from tools.nbbuild import IMPORT_CELL, edited_source, notebook_bytes, solution_cells
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FORGED = "forged-by-the-student"
@@ -140,6 +141,17 @@ def test_the_container_grades_an_honest_notebook_without_a_sandbox(world_readabl
     results, _, _ = grade_in_container(world_readable_base, archive, solution_cells())
     assert results["score"] == pytest.approx(100.0), results.get("output")
     assert "strong sandbox off" in everything_said(results)
+
+
+def test_the_container_grades_callers_again_with_a_correct_helper(world_readable_base, archive):
+    """The stand-ins' channel works here too: one wrong db costs only linear_backward's db share."""
+    spec = load_spec()
+    cells = solution_cells({"linear_backward": edited_source("linear_backward", "axis=1, keepdims=True", "axis=1")})
+    results, _, _ = grade_in_container(world_readable_base, archive, cells)
+    lost = spec.functions["linear_backward"].points * spec.functions["linear_backward"].items["db"]
+    assert results["score"] == pytest.approx(100.0 - lost), results.get("output")
+    scores = {test["name"]: test["score"] for test in results["tests"]}
+    assert scores["L_model_backward"] == spec.functions["L_model_backward"].points
 
 
 def test_student_code_cannot_reach_the_solution_or_the_cases(world_readable_base, archive):
