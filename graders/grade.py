@@ -11,7 +11,7 @@ import os
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,15 +121,27 @@ class Grader:
         """Grade ``(name, bytes)`` pairs, yielding results in order.
 
         With ``depth`` 2 the next notebook is already running in the worker while this process
-        judges the previous one, so the two overlap instead of waiting on each other.
+        judges the previous one, so the two overlap instead of waiting on each other. A notebook
+        whose callers are graded again (:mod:`graders.rerun`) sends one more notebook ahead while
+        it waits for that run, so the worker has work while this process judges the retry.
         """
+        source = iter(notebooks)
         pending: deque[_Pending] = deque()
-        for name, data in notebooks:
-            pending.append(self._begin(name, data))
-            while len(pending) >= max(1, depth):
-                yield self._finish(pending.popleft())
-        while pending:
-            yield self._finish(pending.popleft())
+
+        def send_next() -> None:
+            item = next(source, None)
+            if item is not None:
+                pending.append(self._begin(*item))
+
+        while True:
+            while len(pending) < max(1, depth):
+                before = len(pending)
+                send_next()
+                if len(pending) == before:
+                    break
+            if not pending:
+                return
+            yield self._finish(pending.popleft(), send_next if depth > 1 else None)
 
     def _begin(self, name: str, data: bytes) -> _Pending:
         started = time.perf_counter()
@@ -149,7 +161,7 @@ class Grader:
         job.generation = self._generation
         job.token = worker.send(job.cells or [])
 
-    def _finish(self, job: _Pending) -> GradeResult:
+    def _finish(self, job: _Pending, meanwhile: Callable[[], None] | None = None) -> GradeResult:
         if job.result is not None:
             return job.result
         try:
@@ -161,7 +173,7 @@ class Grader:
                 result = self._zero_result(job.name, "graded", MSG_REFUSED.format(reason=str(reply["refused"])[:300]),
                                            "refused", time.perf_counter() - job.started)
             else:
-                result = self._score(job, worker, reply, blob)
+                result = self._score(job, worker, reply, blob, meanwhile)
             if reply.get("retire"):
                 # this notebook stopped the worker's zygote: a fresh worker grades the next notebook,
                 # which is sent to it again
@@ -177,7 +189,8 @@ class Grader:
                 detail += "\n" + traceback.format_exc()
             return self._could_not_grade(job.name, detail, time.perf_counter() - job.started)
 
-    def _score(self, job: _Pending, worker: WorkerProcess, reply: dict, blob: bytes) -> GradeResult:
+    def _score(self, job: _Pending, worker: WorkerProcess, reply: dict, blob: bytes,
+               meanwhile: Callable[[], None] | None = None) -> GradeResult:
         omitted = reply.get("cells_omitted")
         events = notebook_events(reply.get("cells", []), omitted if isinstance(omitted, dict) else None,
                                  job.cells or [])
@@ -191,7 +204,7 @@ class Grader:
             for attempt in (1, 2):
                 try:
                     functions = regrade_callers(worker, self.spec, self.cases, job.cells or [], functions,
-                                                self._quick)
+                                                self._quick, meanwhile if attempt == 1 else None)
                     break
                 except (WorkerDied, RetryUnavailable) as error:
                     # in a pipeline the next notebook may have stopped this worker: retry on a fresh

@@ -16,14 +16,18 @@ whose failing functions call no failing helper, cost nothing more.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import inspect
 import re
+import types
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from graders.cases import Case
 from graders.frames import MAX_HEADER_BYTES
+from graders.portable import sealed as sealing
 from graders.portable import wire
 from graders.portable.likely import MSG_DIAGNOSIS
 from graders.result import FunctionResult
@@ -206,16 +210,95 @@ class Answerer:
         return ok, value
 
 
+#: sealed answers already computed in this process, by case id and the helpers standing in: they
+#: depend on the case and the reference alone
+_TABLES: dict[tuple[str, tuple[str, ...]], dict[str, dict[str, str]]] = {}
+MAX_TABLES_BYTES = 16 * 1024 * 1024  #: what the tables kept may take; beyond it none are kept
+
+
+def helper_params(helpers, solution=None) -> dict[str, list[str]]:
+    """The parameter names of each correct helper (how the child names a call, whatever way its
+    arguments are passed)."""
+    solution = solution or _solution()
+    return {helper: list(inspect.signature(getattr(solution, helper)).parameters) for helper in helpers}
+
+
+def _table_bytes(table: dict[str, dict[str, str]]) -> int:
+    return sum(len(index) + len(sealed) for entries in table.values() for index, sealed in entries.items())
+
+
+def foreseen(case: Case, helpers: tuple[str, ...], solution=None) -> dict[str, dict[str, str]]:
+    """The sealed answers (see :mod:`graders.portable.sealed`) to the calls of ``helpers`` that the
+    reference ``case.function`` makes on the case's inputs: helper -> {index: sealed, base64}.
+
+    The reference caller runs here, in the trusted process, with each helper replaced by a recorder
+    that answers exactly as an ask would be answered (the arguments sent through the wire first),
+    so a submission whose calls match these bit for bit gets the answers the grader would send."""
+    remembered = solution is None
+    key = (case.id, tuple(helpers))
+    if remembered and key in _TABLES:
+        return _TABLES[key]
+    solution = solution or _solution()
+    params = helper_params(helpers, solution)
+    table: dict[str, dict[str, str]] = {helper: {} for helper in helpers}
+
+    def recorder(helper):
+        def record(*args, **kwargs):
+            request = wire.roundtrip({"args": list(args), "kwargs": dict(kwargs)})
+            ok, value = answer(helper, request, solution)
+            if not ok:
+                raise _Unforeseen()
+            blob = wire.encode_frame({}, {"value": value})
+            call = sealing.call_bytes(params[helper], args, kwargs)
+            if call is not None:
+                index, sealed = sealing.seal(call, blob)
+                table[helper][index] = base64.b64encode(sealed).decode("ascii")
+            return wire.decode_values(*wire.split_frame(blob))["value"]
+        return record
+
+    caller = getattr(solution, case.function)
+    names = dict(caller.__globals__, **{helper: recorder(helper) for helper in helpers})
+    clone = types.FunctionType(caller.__code__, names, caller.__name__, caller.__defaults__, caller.__closure__)
+    try:
+        with np.errstate(all="ignore"):
+            clone(*wire.roundtrip({"args": case.args})["args"])
+    except Exception:  # noqa: BLE001 - the answers recorded so far stay right; later calls are asked
+        pass
+    if remembered and sum(map(_table_bytes, _TABLES.values())) + _table_bytes(table) <= MAX_TABLES_BYTES:
+        _TABLES[key] = table
+    return table
+
+
+class _Unforeseen(Exception):
+    """The reference caller made a call the correct helper cannot answer (no sealed answer)."""
+
+
+def sealed_tables(cases: list[Case], positions: list[int], wanted: dict[str, tuple[str, ...]],
+                  solution=None) -> list[dict[str, dict[str, str]]]:
+    """Each position's sealed answers, in the run's order, within :data:`sealing.MAX_TABLE_BYTES`."""
+    tables, budget = [], sealing.MAX_TABLE_BYTES
+    for position in positions:
+        table = foreseen(cases[position], wanted[cases[position].function], solution)
+        size = _table_bytes(table)
+        if size > budget:
+            table, size = {}, 0
+        budget -= size
+        tables.append(table)
+    return tables
+
+
 def retry_callers(worker, spec: AssignmentSpec, cases: list[Case], cells: list[str],
-                  wanted: dict[str, tuple[str, ...]], quick=None) -> dict[str, Retry]:
+                  wanted: dict[str, tuple[str, ...]], quick=None, meanwhile=None) -> dict[str, Retry]:
     """Run the cases of every caller in ``wanted`` with correct stand-ins for its helpers (see the
     module's docstring). All callers run together, each case with its own function's stand-ins."""
     from graders.scoring import score_functions
 
     positions = [p for p, case in enumerate(cases) if case.function in wanted]
     answerer = Answerer(wanted, {p: cases[p].function for p in positions})
-    limits = {"stand_ins": {name: list(helpers) for name, helpers in wanted.items()}}
-    reply, blob = worker.run(cells, positions, limits, answer=answerer)
+    every = sorted({helper for helpers in wanted.values() for helper in helpers})
+    limits = {"stand_ins": {name: list(helpers) for name, helpers in wanted.items()},
+              "sealed": sealed_tables(cases, positions, wanted), "helper_params": helper_params(every)}
+    reply, blob = worker.run(cells, positions, limits, answer=answerer, meanwhile=meanwhile)
     if reply.get("refused") or reply.get("retire"):
         # in a pipeline the next notebook ran first in this worker and stopped its zygote
         raise RetryUnavailable("the worker stopped before the run (%s)" % ("refused" if reply.get("refused")
@@ -262,12 +345,13 @@ def merge(original: FunctionResult, retry: Retry, roots: dict[str, tuple[str, ..
 
 
 def regrade_callers(worker, spec: AssignmentSpec, cases: list[Case], cells: list[str],
-                    functions: list[FunctionResult], quick=None) -> list[FunctionResult]:
-    """``functions`` with every caller of a failing helper graded again (see the module)."""
+                    functions: list[FunctionResult], quick=None, meanwhile=None) -> list[FunctionResult]:
+    """``functions`` with every caller of a failing helper graded again (see the module);
+    ``meanwhile()`` is called once the retry is sent, before its reply is awaited."""
     wanted = helpers_to_replace(spec, functions, cells)
     if not wanted:
         return functions
-    retries = retry_callers(worker, spec, cases, cells, wanted, quick)
+    retries = retry_callers(worker, spec, cases, cells, wanted, quick, meanwhile)
     roots: dict[str, tuple[str, ...]] = {}  # a caller right with correct helpers -> the functions to fix
     merged = []
     for result in functions:  # helpers come before their callers in the spec

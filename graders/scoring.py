@@ -291,7 +291,7 @@ def stub_functions(cell_sources: list[str], names: list[str]) -> set[str]:
     found = set()
     for name in names:
         body = function_body(cell_sources, name)
-        if body is not None and (_STUB_LINE.search(body) or "raise NotImplementedError" in body):
+        if body is not None and ("None" in body and _STUB_LINE.search(body) or "raise NotImplementedError" in body):
             found.add(name)
     return found
 

@@ -175,3 +175,56 @@ def test_answers_are_computed_once_per_call_and_kept_within_a_bound(monkeypatch)
     assert rerun._REMEMBERED_BYTES[0] <= 4096 and 0 < len(rerun._ANSWERS) < 50
     rerun._remember(("linear_backward", b"big"), (True, np.zeros((200, 200))))  # over the size kept
     assert ("linear_backward", b"big") not in rerun._ANSWERS
+
+
+def test_calls_the_grader_foresaw_open_sealed_answers_and_others_are_asked(grader, monkeypatch):
+    from graders import rerun
+
+    asked = []
+    real = rerun.Answerer.__call__
+    monkeypatch.setattr(rerun.Answerer, "__call__", lambda self, *a: asked.append(a[0]) or real(self, *a))
+    foreseen = grade(grader, {"linear_backward": NO_KEEPDIMS})
+    assert asked == []  # every call of a correct caller matched one the reference made
+    # the same caller passing the cache as a list makes calls the reference did not: they are asked
+    as_list = edited_source("linear_activation_backward", "linear_backward(dZ, linear_cache)",
+                            "linear_backward(dZ, list(linear_cache))")
+    unforeseen = grade(grader, {"linear_backward": NO_KEEPDIMS, "linear_activation_backward": as_list})
+    assert asked and set(asked) == {"linear_backward"}
+    for result in (foreseen, unforeseen):
+        assert result.function("linear_activation_backward").status == "passed"
+        assert result.function("L_model_backward").status == "passed"
+    assert unforeseen.score == foreseen.score
+
+
+def test_a_sealed_answer_opens_only_for_its_own_call_however_the_arguments_are_passed():
+    from graders.portable import sealed
+
+    params = ["dA", "cache", "activation"]
+    dA, cache = np.random.default_rng(0).normal(size=(3, 4)), (np.ones((3, 4)),)
+    answer_bytes = wire.encode_frame({}, {"value": np.random.default_rng(1).normal(size=(5, 5))})
+    index, sealed_bytes = sealed.seal(sealed.call_bytes(params, (dA, cache, "relu"), {}), answer_bytes)
+    table = {index: sealed_bytes}
+    for args, kwargs in (((dA, cache, "relu"), {}), ((dA,), {"activation": "relu", "cache": cache})):
+        assert sealed.unseal(table, sealed.call_bytes(params, args, kwargs)) == answer_bytes
+    for args in ((dA, cache, "sigmoid"), (dA + 1e-15, cache, "relu"), (dA.astype(np.float32), cache, "relu")):
+        assert sealed.unseal(table, sealed.call_bytes(params, args, {})) is None
+    assert sealed.call_bytes(params, (dA, cache, "relu", 4), {}) is None  # does not bind
+    assert sealed.call_bytes(params, (dA,), {"dA": dA}) is None
+    # no stretch of the answer's bytes is left in the clear
+    body = answer_bytes[-200:]
+    assert all(body[i:i + 16] not in sealed_bytes for i in range(0, len(body) - 16, 8))
+
+
+def test_a_retry_in_a_pipeline_gives_the_same_results_as_alone(grader):
+    # while a retry runs the next notebook is sent ahead: results and their order must not change
+    notebooks = [("keepdims.ipynb", {"linear_backward": NO_KEEPDIMS}), ("clean.ipynb", {}),
+                 ("bias.ipynb", {"linear_forward": NO_BIAS}), ("both.ipynb", {"linear_backward": NO_KEEPDIMS,
+                                                                              "linear_forward": NO_BIAS}),
+                 ("clean2.ipynb", {})]
+    alone = [grade(grader, replace, name).to_dict() for name, replace in notebooks]
+    piped = [r.to_dict() for r in grader.grade_many(
+        ((name, notebook_bytes(solution_cells(replace))) for name, replace in notebooks), depth=2)]
+    for result in alone + piped:
+        result.pop("execution_time")
+    assert [r["submission"] for r in piped] == [name for name, _ in notebooks]
+    assert piped == alone

@@ -96,6 +96,32 @@ ENDLESS = HEAD + '''
     return linear_backward(dZ, linear_cache)
 '''
 
+# the attacker reads the sealed answers the retry carries and tries to open them without making
+# the call each belongs to; when it finds none it behaves (so finding none fails the test too)
+PEEK = OWN + HEAD + FIND_ASKER + """
+    if linear_backward is _own_linear_backward:
+        return linear_backward(dZ, linear_cache)
+    from graders.portable import sealed as sealing
+    from graders.portable.wire import decode_values, split_frame
+    import binascii
+    entries = [text for table in asker.sealed for helper in table.values() for text in helper.values()]
+    if not entries:
+        return linear_backward(dZ, linear_cache)  # nothing to peek at: full marks, and the test fails
+    for text in entries:
+        raw = binascii.a2b_base64(text)
+        for guess in (raw, sealing._xor(raw, bytes(len(raw)))):
+            try:
+                return decode_values(*split_frame(guess))["value"]
+            except Exception:
+                pass
+    near = sealing.call_bytes(["dZ", "cache"], (dZ + 1.0, linear_cache), {})
+    for table in asker.sealed:
+        opened = sealing.unseal(table.get("linear_backward"), near)
+        if opened is not None:
+            return decode_values(*split_frame(opened))["value"]
+    return None
+"""
+
 ODD = OWN + HEAD + '''
     if linear_backward is not _own_linear_backward:
         for strange in (object(), np.zeros((1000, 1000)), np.zeros((3, 3, 3)), np.matrix(dZ)):
@@ -159,6 +185,16 @@ def test_a_caller_that_asks_something_new_every_time_is_cut_off(grader):
     assert all(f.score == f.max_score for f in result.functions if f.name not in spoiled), result.functions
 
 
+def test_sealed_answers_open_only_for_the_call_they_answer(grader):
+    result = grade(grader, PEEK)
+    assert result.status == "graded"
+    caller = result.function("linear_activation_backward")
+    # its retry earned nothing (it opened nothing), so it keeps its first verdicts, and is told so
+    assert any(note.startswith("Even with a correct linear_backward") for note in caller.notes), caller
+    assert caller.status == "failed"
+    assert result.function("L_model_backward").status == "passed"
+
+
 def test_odd_and_oversized_arguments_get_no_answer_and_do_no_harm(grader):
     result = grade(grader, ODD)
     caller = result.function("linear_activation_backward")
@@ -168,7 +204,7 @@ def test_odd_and_oversized_arguments_get_no_answer_and_do_no_harm(grader):
 
 
 def test_the_next_notebook_is_graded_as_if_alone(grader):
-    for caller in (LEAK, FORGE, OUT_OF_TURN, NEVER_READS, ENDLESS, ODD):
+    for caller in (LEAK, FORGE, OUT_OF_TURN, NEVER_READS, ENDLESS, PEEK, ODD):
         grade(grader, caller)
     after = grader.grade_bytes(notebook_bytes(solution_cells({"linear_backward": NO_KEEPDIMS})), "next.ipynb")
     assert after.score == pytest.approx(BACKWARD_POINTS)
