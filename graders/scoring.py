@@ -165,6 +165,32 @@ def _split_by_item(spec: AssignmentSpec, cases: list[Case], calls: dict[int, Cal
                                                              percent=round(100 * earned, 1))
 
 
+MSG_PUBLIC_ONLY = (
+    "{name} gives the right values on the public examples but on none of the hidden cases, so the "
+    "public examples earn no more than the hidden cases do. Code that returns the printed numbers, or "
+    "that only works for the example's sizes, does this: make it compute from its arguments."
+)
+RIGHT_VALUES = (PASSED, "inputs_unmodified")  #: rungs of a case whose values are right
+
+
+def _public_needs_hidden(spec: AssignmentSpec, cases: list[Case], verdicts: dict[int, Verdict],
+                         credits: dict[int, float]) -> set[str]:
+    """A public case earns its points only when its function has the right values on some hidden
+    case too (see assignment.toml); else it earns at most its best hidden case's credit. Returns the
+    functions whose public cases were capped."""
+    capped = set()
+    for name in spec.functions:
+        hidden = [p for p, case in enumerate(cases) if case.function == name and case.visibility == "hidden"]
+        if not hidden or any(verdicts[p].rung in RIGHT_VALUES for p in hidden):
+            continue
+        best = max(credits[p] for p in hidden)
+        for p, case in enumerate(cases):
+            if case.function == name and case.visibility == "public" and credits[p] > best + 1e-9:
+                credits[p] = best
+                capped.add(name)
+    return capped
+
+
 def _item_words(function: str, items: list[str]) -> str:
     """``AL``, ``dW and db`` or ``parameters["W1"], parameters["b1"] and ...``: the items, named."""
     root = RETURN_NAMES.get(function)
@@ -225,6 +251,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
     credits = {p: case_credit(verdicts[p].rung, spec.partial_credit) for p in verdicts}
     messages = {p: verdicts[p].message for p in verdicts}
     _split_by_item(spec, cases, calls, verdicts, credits, messages)
+    capped = _public_needs_hidden(spec, cases, verdicts, credits)
     results = []
     for name, fspec in spec.functions.items():
         positions = [i for i, case in enumerate(cases) if case.function == name]
@@ -237,6 +264,9 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
         mean = sum(c.credit for c in case_results) / len(case_results) if case_results else 0.0
         results.append(FunctionResult(name=name, score=round(fspec.points * mean, 4), max_score=fspec.points,
                                       cases=case_results))
+    for result in results:
+        if result.name in capped:
+            result.notes.append(MSG_PUBLIC_ONLY.format(name=result.name))
     for result in results:
         result.notes.extend(_assert_notes(result, [outcomes.get(p) or {} for p, case in enumerate(cases)
                                                    if case.function == result.name]))
