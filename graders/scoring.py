@@ -127,7 +127,7 @@ def notebook_events(cell_reports: list[dict], omitted: dict | None = None,
 
 
 MSG_ITEMS_RIGHT = " ({right} {verb} right on this case, which keeps {percent:g}% of its points.)"
-SPLIT_RUNGS = ("structure", "types", "shapes", "dtype", "values", "inputs_unmodified")  #: rungs of a returned value
+SPLIT_RUNGS = ("structure", "types", "shapes", "dtype", "values", "inputs_unmodified", "precision")  #: rungs of a returned value
 
 
 def _split_by_item(spec: AssignmentSpec, cases: list[Case], calls: dict[int, Call], verdicts: dict[int, Verdict],
@@ -170,7 +170,7 @@ MSG_PUBLIC_ONLY = (
     "public examples earn no more than the hidden cases do. Code that returns the printed numbers, or "
     "that only works for the example's sizes, does this: make it compute from its arguments."
 )
-RIGHT_VALUES = (PASSED, "inputs_unmodified")  #: rungs of a case whose values are right
+RIGHT_VALUES = (PASSED, "inputs_unmodified", "precision")  #: rungs of a case whose values are right
 
 
 def _public_needs_hidden(spec: AssignmentSpec, cases: list[Case], verdicts: dict[int, Verdict],
@@ -268,6 +268,11 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
         if result.name in capped:
             result.notes.append(MSG_PUBLIC_ONLY.format(name=result.name))
     for result in results:
+        if any(case.rung == "precision" for case in result.cases):
+            line = _narrow_float_line(function_body(cell_sources or [], result.name))
+            if line:
+                result.notes.append(MSG_PRECISION_LINE.format(name=result.name, line=line))
+    for result in results:
         result.notes.extend(_assert_notes(result, [outcomes.get(p) or {} for p, case in enumerate(cases)
                                                    if case.function == result.name]))
     failed = {r.name for r in results if r.status == "failed"}
@@ -312,6 +317,19 @@ def _import_notes(case_results: list[CaseResult], cell_reports: list[dict]) -> l
 
 
 _STUB_LINE = re.compile(r"^[ \t]+[^#\n]*\S[ \t]*=[ \t]*None[ \t]*(#.*)?$", re.M)
+
+
+MSG_PRECISION_LINE = "{name}'s float32 likely comes from this line of yours: `{line}`."
+_NARROW_FLOAT = re.compile(r"float32|float16|\bsingle\b|\bhalf\b|['\"]f[24]['\"]")
+
+
+def _narrow_float_line(body: str | None) -> str | None:
+    """The first line of ``body`` that asks for float32 or float16 (shortened), or None."""
+    for line in (body or "").splitlines():
+        code = line.split("#", 1)[0].strip()
+        if code and _NARROW_FLOAT.search(code):
+            return code if len(code) <= 100 else code[:97] + "..."
+    return None
 
 
 def stub_functions(cell_sources: list[str], names: list[str]) -> set[str]:

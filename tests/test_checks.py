@@ -13,9 +13,28 @@ def judge(name, expected, got, args=(), after=None, hidden=False):
     return checks.judge_outcome(name, OK, expected, list(args), got, after, hidden=hidden, label="m=1")
 
 
-@pytest.mark.parametrize("got", [0.25, np.float64(0.25), np.array(0.25), np.float32(0.25)])
+@pytest.mark.parametrize("got", [0.25, np.float64(0.25), np.array(0.25)])
 def test_cost_may_be_any_scalar(got):
     assert judge("compute_cost", np.array(0.25), got).passed
+
+
+@pytest.mark.parametrize("got", [np.float32(0.25), np.array(0.25, dtype=np.float32), np.float16(0.25)])
+def test_a_float32_cost_is_right_but_loses_the_precision_step(got):
+    verdict = judge("compute_cost", np.array(0.25), got)
+    assert verdict.rung == "precision" and not verdict.passed
+    assert got.dtype.name in verdict.message and "float64" in verdict.message
+    assert checks.steps_reached("precision") == ("shapes", "values", "inputs_unmodified")
+
+
+def test_float32_values_are_judged_to_float32s_precision_and_wrong_ones_still_fail_values():
+    expected = np.random.default_rng(3).normal(size=(4, 5)) * 10
+    rounded = expected.astype(np.float32)  # off by up to ~5e-7 relative: outside float64's tolerance
+    assert judge("linear_forward", (expected, (expected,) * 3), (rounded, (expected,) * 3)).rung == "precision"
+    wrong = (expected * 1.01).astype(np.float32)
+    assert judge("linear_forward", (expected, (expected,) * 3), (wrong, (expected,) * 3)).rung == "values"
+    wide = expected.astype(np.float128) if hasattr(np, "float128") else expected
+    assert judge("linear_forward", (expected, (expected,) * 3), (wide, (expected,) * 3)).passed
+    assert "float64" not in checks.MSG_DTYPE  # the dtype rung asks for floats; precision asks for float64
 
 
 def test_cost_of_shape_1_1_points_at_squeeze():

@@ -40,6 +40,7 @@ FAILING = {
     "fails_linear_backward_db_shape_without_the_first_versions_template.ipynb": ("linear_backward", "shapes",
                                                                                  checks.MSG_SHAPE),
     "fails_syntax_error_in_one_cell.ipynb": ("compute_cost", "defined", checks.MSG_MISSING),
+    "fails_linear_forward_precision_float32.ipynb": ("linear_forward", "precision", checks.MSG_PRECISION),
 }
 FULL_MARKS = [
     "passes_reference_solution.ipynb",

@@ -2,7 +2,7 @@
 
 Rungs, in order::
 
-    defined -> callable -> structure -> types -> shapes -> dtype -> values -> inputs_unmodified
+    defined -> callable -> structure -> types -> shapes -> dtype -> values -> inputs_unmodified -> precision
 
 Both the grader (on values that came back from the worker as plain data) and the students'
 self-check (on their own values, passed through the same plain-data path) call :func:`judge`, so
@@ -17,16 +17,21 @@ import numpy as np
 
 from .wire import Foreign, Subclassed
 
-RUNGS = ("defined", "callable", "structure", "types", "shapes", "dtype", "values", "inputs_unmodified")
+RUNGS = ("defined", "callable", "structure", "types", "shapes", "dtype", "values", "inputs_unmodified",
+         "precision")
 PASSED = "passed"
 NOT_JUDGED = "not_judged"
 
 # Partial credit: the steps a case can reach, each named after the rung that ends it (the keys of
 # ``[partial_credit]`` in assignment.toml). A case that fails at ``dtype`` or ``values`` has the
-# right structure and shapes; one that fails at ``inputs_unmodified`` also has the right values.
-CREDIT_STEPS = ("shapes", "values", "inputs_unmodified")
-_STEPS_REACHED = {PASSED: CREDIT_STEPS, "inputs_unmodified": CREDIT_STEPS[:2], "values": CREDIT_STEPS[:1],
-                  "dtype": CREDIT_STEPS[:1]}
+# right structure and shapes; one that fails at ``inputs_unmodified`` also has the right values;
+# one that fails at ``precision`` has the right values, in float32 (or float16), and left its inputs alone.
+CREDIT_STEPS = ("shapes", "values", "inputs_unmodified", "precision")
+_STEPS_REACHED = {PASSED: CREDIT_STEPS, "precision": CREDIT_STEPS[:3], "inputs_unmodified": CREDIT_STEPS[:2],
+                  "values": CREDIT_STEPS[:1], "dtype": CREDIT_STEPS[:1]}
+#: how close a float32 result of the right formula comes (float32 keeps about 7 digits)
+LOW_PRECISION_RTOL = 2e-5
+LOW_PRECISION_ATOL = 1e-6
 
 
 def steps_reached(rung):
@@ -123,7 +128,14 @@ MSG_SCALAR_SHAPE = (
     "{path} should be a scalar, but it is an array of shape {got}. Use np.squeeze(...) to turn "
     "[[x]] into x."
 )
-MSG_DTYPE = "{path} has dtype {got}; it should hold floating-point numbers (float64). {hint}"
+MSG_DTYPE = "{path} has dtype {got}; it should hold floating-point numbers. {hint}"
+MSG_PRECISION = (
+    "{path} holds {got} numbers, which keep about {digits} significant digits; NumPy computes in "
+    "float64 unless told otherwise, and so does the grader. The values are right to {got}'s "
+    "precision, but it shows at the edges: in float32, 1 - AL is 0 once AL is within 6e-8 of 1, and "
+    "the cost becomes inf. {hint}"
+)
+HINT_LOW_PRECISION = "Look for dtype=np.float32, .astype(np.float32) or np.float32(...) in your code and drop it."
 MSG_NOT_FINITE = (
     "{path} contains {what}. Look for log(0), a division by zero or an overflow; NaN and inf never "
     "count as right."
@@ -256,11 +268,19 @@ def judge_calls(calls):
     for (index, leaves), ok in zip(pending, leaf_ok):
         call = calls[index]
         try:
+            low = None
             for leaf, good in zip(leaves, ok):
-                if not good:
+                narrow = _low_precision(leaf[1], leaf[2])
+                if narrow and low is None:
+                    low = (leaf[0], narrow)
+                if not good and not (narrow and _close_in_low_precision(leaf[1], leaf[2], call.rtol, call.atol)):
                     _check_values(leaf[0], leaf[1], leaf[2], call.rtol, call.atol, call.hidden, call.label)
             if call.args_after is not None:
                 _check_unmodified(call)
+            if low is not None:
+                digits = 3 if low[1] == "float16" else 7
+                raise _Fail("precision", MSG_PRECISION.format(path=low[0], got=low[1], digits=digits,
+                                                              hint=HINT_LOW_PRECISION))
         except _Fail as failure:
             verdicts[index] = Verdict(failure.rung, False, failure.message)
             continue
@@ -639,6 +659,27 @@ def _check_dtypes(path, expected, got):
     if np.asarray(expected).dtype.kind == "f" and got.dtype.kind != "f" and got.ndim > 0:
         hint = HINT_INT_DTYPE if got.dtype.kind in "iub" else ""
         raise _Fail("dtype", MSG_DTYPE.format(path=path, got=got.dtype, hint=hint).strip())
+
+
+def _low_precision(expected, got):
+    """``"float32"`` or ``"float16"`` when ``got`` holds floats narrower than the float64 expected."""
+    if isinstance(expected, str):
+        return None
+    dtype = getattr(got, "dtype", None)
+    if (dtype is None or not isinstance(dtype, np.dtype) or dtype.kind != "f" or dtype.itemsize >= 8
+            or np.asarray(expected).dtype != np.float64):
+        return None
+    return dtype.name
+
+
+def _close_in_low_precision(expected, got, rtol, atol):
+    """Within what a narrower float of the right formula reaches (and finite)."""
+    expected = np.asarray(expected, dtype=np.float64)
+    got = np.asarray(got).astype(np.float64)
+    if not np.isfinite(got).all():
+        return False
+    return bool(np.all(np.abs(got - expected) <= max(atol, LOW_PRECISION_ATOL)
+                       + max(rtol, LOW_PRECISION_RTOL) * np.abs(expected)))
 
 
 def _check_values(path, expected, got, rtol, atol, hidden, label):

@@ -5,7 +5,7 @@ cases come from ``dnn_check/public_cases.json`` and the hidden cases, in the aut
 ``hidden_cases.json``.
 
 A case is worth the same points as in ``dnngrade``, with the same partial credit: it has one Otter
-test per credit step (right structure and shapes, right values, inputs left unchanged), each worth
+test per credit step (right structure and shapes, right values, inputs left unchanged, float64), each worth
 that step's share of the case, so Otter's score equals ours. A test is one call,
 ``check_step(linear_forward, "linear_forward/hidden/3", "values", rtol, atol)``: it returns
 quietly when the case reaches that step, and otherwise raises ``AssertionError`` with the same
@@ -26,7 +26,7 @@ MSG_NO_CASE = "The case {case_id} is not in {files}: keep the autograder's files
 MSG_FAILED = "\u2718 {name} ({label}): {message}"
 MSG_EARLIER = "No credit for {step}: this case stopped at an earlier step (see the test before)."
 STEP_WORDS = {"shapes": "the structure and shapes", "values": "the values",
-              "inputs_unmodified": "leaving the inputs unchanged"}
+              "inputs_unmodified": "leaving the inputs unchanged", "precision": "computing in float64"}
 
 _cases = {}
 _verdicts = {}
