@@ -127,7 +127,8 @@ def notebook_events(cell_reports: list[dict], omitted: dict | None = None,
 
 
 MSG_ITEMS_RIGHT = " ({right} {verb} right on this case, which keeps {percent:g}% of its points.)"
-SPLIT_RUNGS = ("structure", "types", "shapes", "dtype", "values", "inputs_unmodified", "precision")  #: rungs of a returned value
+#: rungs of a returned value
+SPLIT_RUNGS = ("structure", "types", "shapes", "dtype", "values", "inputs_unmodified", "precision")
 
 
 def _split_by_item(spec: AssignmentSpec, cases: list[Case], calls: dict[int, Call], verdicts: dict[int, Verdict],
