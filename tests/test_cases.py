@@ -83,7 +83,7 @@ def test_every_function_has_public_and_six_hidden_cases(function):
 def test_hidden_cases_vary_what_hard_coding_gets_wrong():
     hidden = [c for c in load_case_set() if c.visibility == "hidden"]
     forward = [c for c in hidden if c.function == "L_model_forward"]
-    assert {len(c.args[1]) // 2 for c in forward} == {1, 2, 3, 4, 5}
+    assert {len(c.args[1]) // 2 for c in forward} == {1, 2, 3, 4, 5, 11}
     assert 1 in {c.args[0].shape[1] for c in forward}
     costs = [c for c in hidden if c.function == "compute_cost"]
     assert any(c.args[1].shape[1] == 1 for c in costs)
@@ -93,6 +93,35 @@ def test_hidden_cases_vary_what_hard_coding_gets_wrong():
     assert any((z == 0).any() for z in pre_activations) and all((z < 0).any() for z in pre_activations)
     shapes = {c.args[1].shape for c in hidden if c.function == "linear_forward"}
     assert any(rows != cols for rows, cols in shapes)
+
+
+def test_hidden_cases_reach_where_real_bugs_hide():
+    hidden = [c for c in load_case_set() if c.visibility == "hidden"]
+    by_function = {}
+    for case in hidden:
+        by_function.setdefault(case.function, []).append(case)
+    # ten layers and more, where "W10" sorts before "W2" and key[1] reads one digit; every layer learns
+    for function in ("initialize_parameters_deep", "L_model_forward", "L_model_backward", "update_parameters"):
+        assert any("L=11" in c.label for c in by_function[function]), function
+    deep = next(c for c in by_function["L_model_backward"] if "L=11" in c.label)
+    assert all(np.abs(deep.expected["dW%d" % l]).max() > 0 for l in range(1, 12))
+    # integer labels, as the course's datasets have them
+    for function in ("compute_cost", "L_model_backward"):
+        assert any(c.args[1].dtype == np.int64 for c in by_function[function]), function
+    # AL within 1e-8 of 0 and of 1, and a confident network, yet every expected value finite
+    for function in ("compute_cost", "L_model_backward"):
+        close = [c for c in by_function[function] if min(c.args[0].min(), (1 - c.args[0]).min()) < 1e-8]
+        assert close, function
+        for case in close:
+            values = case.expected.values() if isinstance(case.expected, dict) else [case.expected]
+            assert all(np.isfinite(np.asarray(v)).all() for v in values)
+    # a sigmoid whose pre-activations pass 10
+    assert any(c.args[3] == "sigmoid" and np.abs(np.dot(c.args[1], c.args[0]) + c.args[2]).max() > 10
+               for c in by_function["linear_activation_forward"])
+    # a one-unit hidden layer feeding a several-unit output layer, and exact zeros inside a network
+    assert any(c.args[1]["W1"].shape[0] == 1 and c.expected[0].shape[0] > 1 for c in by_function["L_model_forward"])
+    for function in ("L_model_forward", "L_model_backward"):
+        assert any("exact-zero pre-activations" in c.label for c in by_function[function]), function
 
 
 def test_public_cases_are_the_printed_examples():

@@ -198,27 +198,65 @@ def layer_inputs(rng, n_prev, n, m):
     return CaseInputs([A, W, b], "W of shape (%d, %d), m=%d" % (n, n_prev, m))
 
 
-def activation_inputs(rng, n_prev, n, m, activation, zero_rows=0):
+def activation_inputs(rng, n_prev, n, m, activation, zero_rows=0, scale=None):
     A, W, b = _layer(rng, n_prev, n, m, zero_rows)
     label = "%s, W of shape (%d, %d), m=%d" % (activation, n, n_prev, m)
     if zero_rows:
         label += ", some pre-activations exactly 0"
+    if scale is not None:
+        # large pre-activations (|Z| > 10): where a clipped or "stable" sigmoid differs
+        W, b = W * scale, b * scale
+        label += ", large pre-activations"
     return CaseInputs([A, W, b, activation], label)
 
 
-def network_inputs(rng, layer_dims, m):
+def _network(rng, layer_dims, m, zero_unit=None, confident_z=None, keep_alive=False):
     parameters = {}
     for l in range(1, len(layer_dims)):
         parameters["W%d" % l] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * 0.8
         parameters["b%d" % l] = rng.standard_normal((layer_dims[l], 1)) * 0.4
     X = rng.standard_normal((layer_dims[0], m))
-    return CaseInputs([X, parameters], "layer_dims=%s (L=%d), m=%d" % (list(layer_dims), len(layer_dims) - 1, m))
+    notes = ""
+    if keep_alive:
+        # positive biases keep the hidden ReLUs of a deep network active, so every layer's gradient is not 0
+        for l in range(1, len(layer_dims) - 1):
+            parameters["b%d" % l] = np.abs(parameters["b%d" % l]) + 0.3
+    if zero_unit is not None:
+        # the first unit of layer `zero_unit` gets pre-activations that are exactly 0
+        parameters["W%d" % zero_unit][0] = 0.0
+        parameters["b%d" % zero_unit][0] = 0.0
+        notes += ", exact-zero pre-activations in layer %d" % zero_unit
+    if confident_z is not None:
+        # a confident network: the output layer is scaled so that its largest |Z| is confident_z
+        # (25: AL within 1e-10 of 0 or 1 there, yet not rounded to 0 or 1)
+        last = len(layer_dims) - 1
+        Z = reference.L_model_forward(X, parameters)[1][-1][1]
+        factor = confident_z / float(np.max(np.abs(Z)))
+        parameters["W%d" % last] = parameters["W%d" % last] * factor
+        parameters["b%d" % last] = parameters["b%d" % last] * factor
+        notes += ", a confident output layer"
+    return X, parameters, notes
 
 
-def cost_inputs(rng, m, label=None):
+def network_inputs(rng, layer_dims, m, zero_unit=None, confident_z=None, keep_alive=False):
+    X, parameters, notes = _network(rng, layer_dims, m, zero_unit, confident_z, keep_alive)
+    return CaseInputs([X, parameters],
+                      "layer_dims=%s (L=%d), m=%d%s" % (list(layer_dims), len(layer_dims) - 1, m, notes))
+
+
+def cost_inputs(rng, m, label=None, confident=False, int_labels=False):
     AL = rng.uniform(0.05, 0.95, (1, m))
     Y = _labels(rng, m, label)
-    return CaseInputs([AL, Y], "m=%d" % m + ("" if label is None else ", every label %d" % label))
+    text = "m=%d" % m + ("" if label is None else ", every label %d" % label)
+    if confident:
+        # AL within 1e-8 of 0 or of 1, on both labels: an epsilon or a clip in the log shows here
+        near = rng.uniform(1e-10, 1e-8, (1, m))
+        AL = np.where(rng.random((1, m)) < 0.5, near, 1.0 - near)
+        text += ", AL within 1e-8 of 0 or 1"
+    if int_labels:
+        Y = Y.astype(np.int64)
+        text += ", integer labels"
+    return CaseInputs([AL, Y], text)
 
 
 def linear_backward_inputs(rng, n_prev, n, m):
@@ -237,11 +275,16 @@ def activation_backward_inputs(rng, n_prev, n, m, activation, zero_rows=0):
     return CaseInputs([dA, ((A, W, b), Z), activation], label)
 
 
-def network_backward_inputs(rng, layer_dims, m):
-    X, parameters = network_inputs(rng, layer_dims, m).args
+def network_backward_inputs(rng, layer_dims, m, zero_unit=None, confident_z=None, int_labels=False,
+                            keep_alive=False):
+    X, parameters, notes = _network(rng, layer_dims, m, zero_unit, confident_z, keep_alive)
     AL, caches = reference.L_model_forward(X, parameters)
     Y = _labels(rng, m)
-    return CaseInputs([AL, Y, caches], "layer_dims=%s (L=%d), m=%d" % (list(layer_dims), len(layer_dims) - 1, m))
+    if int_labels:
+        Y = Y.astype(np.int64)
+        notes += ", integer labels"
+    return CaseInputs([AL, Y, caches],
+                      "layer_dims=%s (L=%d), m=%d%s" % (list(layer_dims), len(layer_dims) - 1, m, notes))
 
 
 def update_inputs(rng, layer_dims, learning_rate):
