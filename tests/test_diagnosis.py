@@ -102,13 +102,15 @@ def test_missing_arguments_after_the_call_are_ignored():
 
 
 def test_evidence_that_fits_two_mistakes_names_neither():
-    # both raise on every case but the one-layer network, where both are right
+    # both raise on every case whose layers differ in size but the one-layer network, where both
+    # are right (a network of equal widths, where feeding X to every layer runs, tells them apart)
     first = variant("L_model_forward.loop_stops_early")
     second = variant("L_model_forward.X_fed_to_every_layer")
-    assert behaviour(first)[0].keys() == behaviour(second)[0].keys()
-    assert matching_variant("L_model_forward", behaviour(first)[0], cases_of("L_model_forward")) is None
-    outputs, _, errors = behaviour(first)
-    assert diagnose("L_model_forward", outputs, cases_of("L_model_forward"), errors=errors) == first.diagnosis
+    cases = [case for case in cases_of("L_model_forward") if "L=11" not in case.label]
+    assert behaviour(first, cases)[0].keys() == behaviour(second, cases)[0].keys()
+    assert matching_variant("L_model_forward", behaviour(first, cases)[0], cases) is None
+    outputs, _, errors = behaviour(first, cases)
+    assert diagnose("L_model_forward", outputs, cases, errors=errors) == first.diagnosis
 
 
 def test_a_different_error_text_does_not_match():

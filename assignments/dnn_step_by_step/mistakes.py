@@ -793,6 +793,52 @@ def L_model_forward(X, parameters):
     return AL, caches
 ''')
 
+_wrong("L_model_forward", "caches_overwritten",
+       "A, caches = ... inside the loop replaces the list of caches with one layer's cache: keep the "
+       "list, write A, cache = linear_activation_forward(...), then caches.append(cache).", '''
+def L_model_forward(X, parameters):
+    caches = []
+    A = X
+    L = len(parameters) // 2
+    for l in range(1, L):
+        A, caches = linear_activation_forward(A, parameters["W" + str(l)], parameters["b" + str(l)], "relu")
+    AL, cache = linear_activation_forward(A, parameters["W" + str(L)], parameters["b" + str(L)], "sigmoid")
+    caches.append(cache)
+    return AL, caches
+''')
+
+_wrong("L_model_forward", "first_layer_parameters_in_every_layer",
+       "Every hidden layer uses W1 and b1: inside the loop, take parameters[\"W\" + str(l)] and "
+       "parameters[\"b\" + str(l)], the parameters of layer l.", '''
+def L_model_forward(X, parameters):
+    caches = []
+    A = X
+    L = len(parameters) // 2
+    for l in range(1, L):
+        A, cache = linear_activation_forward(A, parameters["W1"], parameters["b1"], "relu")
+        caches.append(cache)
+    AL, cache = linear_activation_forward(A, parameters["W" + str(L)], parameters["b" + str(L)], "sigmoid")
+    caches.append(cache)
+    return AL, caches
+''')
+
+_wrong("L_model_forward", "AL_is_Z",
+       "AL is the last layer's Z: the output layer also needs its sigmoid, "
+       "AL, cache = linear_activation_forward(A, W, b, \"sigmoid\").", '''
+def L_model_forward(X, parameters):
+    caches = []
+    A = X
+    L = len(parameters) // 2
+    for l in range(1, L):
+        A, cache = linear_activation_forward(A, parameters["W" + str(l)], parameters["b" + str(l)], "relu")
+        caches.append(cache)
+    W, b = parameters["W" + str(L)], parameters["b" + str(L)]
+    AL = np.dot(W, A) + b
+    caches.append(((A, W, b), AL))
+    return AL, caches
+''')
+
+
 _correct("L_model_forward", "fstrings_and_concatenation", '''
 def L_model_forward(X, parameters):
     caches = []
@@ -821,6 +867,36 @@ def L_model_forward(X, parameters):
 # =============================================================================================
 # compute_cost
 # =============================================================================================
+
+_wrong("compute_cost", "epsilon_inside_log",
+       "A small number is added inside the log (log(AL + 1e-8)): it changes the cost of confident "
+       "predictions, where AL is near 0 or 1. Compute log(AL) and log(1 - AL) as they are.", '''
+def compute_cost(AL, Y):
+    m = Y.shape[1]
+    cost = -(np.dot(Y, np.log(AL + 1e-8).T) + np.dot(1 - Y, np.log(1 - AL + 1e-8).T)) / m
+    return np.squeeze(cost)
+''')
+
+_wrong("compute_cost", "AL_clipped",
+       "AL is clipped before the log (np.clip(AL, 1e-7, 1 - 1e-7)): that changes the cost of "
+       "confident predictions, where AL is near 0 or 1. Use AL as it is.", '''
+def compute_cost(AL, Y):
+    m = Y.shape[1]
+    AL = np.clip(AL, 1e-7, 1 - 1e-7)
+    cost = -(np.dot(Y, np.log(AL).T) + np.dot(1 - Y, np.log(1 - AL).T)) / m
+    return np.squeeze(cost)
+''')
+
+_wrong("compute_cost", "float32",
+       "The cost is computed in float32, which keeps about 7 digits: 1 - AL becomes 0 once AL is "
+       "within 6e-8 of 1, and the cost inf. Leave the arrays in float64, NumPy's default.", '''
+def compute_cost(AL, Y):
+    m = Y.shape[1]
+    AL = AL.astype(np.float32)
+    cost = -(np.dot(Y, np.log(AL).T) + np.dot(1 - Y, np.log(1 - AL).T)) / m
+    return np.squeeze(cost)
+''')
+
 
 _wrong("compute_cost", "missing_minus",
        "The cost has the wrong sign: cross-entropy is minus the average of "
@@ -1081,6 +1157,32 @@ def linear_backward(dZ, cache):
 # =============================================================================================
 # linear_activation_backward
 # =============================================================================================
+
+_wrong("linear_activation_backward", "linear_backward_on_whole_cache",
+       "linear_backward gets the whole cache, (linear_cache, activation_cache): unpack it first, "
+       "linear_cache, activation_cache = cache, and pass linear_cache.", '''
+def linear_activation_backward(dA, cache, activation):
+    linear_cache, activation_cache = cache
+    if activation == "relu":
+        dZ = relu_backward(dA, activation_cache)
+    else:
+        dZ = sigmoid_backward(dA, activation_cache)
+    return linear_backward(dZ, cache)
+''')
+
+_wrong("linear_activation_backward", "sigmoid_backward_of_A",
+       "sigmoid_backward is given the activation A = sigmoid(Z): it takes Z (the activation_cache) "
+       "and applies the sigmoid itself.", '''
+def linear_activation_backward(dA, cache, activation):
+    linear_cache, activation_cache = cache
+    if activation == "relu":
+        dZ = relu_backward(dA, activation_cache)
+    else:
+        A = 1 / (1 + np.exp(-activation_cache))
+        dZ = sigmoid_backward(dA, A)
+    return linear_backward(dZ, linear_cache)
+''')
+
 
 _wrong("linear_activation_backward", "backward_helpers_swapped",
        "The backward helpers are swapped: a \"relu\" layer uses relu_backward and a "
@@ -1382,6 +1484,56 @@ def L_model_backward(AL, Y, caches):
     return grads
 ''')
 
+_wrong("L_model_backward", "dAL_fed_to_every_layer",
+       "Every layer gets dAL: the gradient that reaches layer l is the one layer l + 1 produced, "
+       "grads[\"dA\" + str(l + 1)].", '''
+def L_model_backward(AL, Y, caches):
+    grads = {}
+    L = len(caches)
+    Y = Y.reshape(AL.shape)
+    dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = \\
+        linear_activation_backward(dAL, caches[L - 1], "sigmoid")
+    for l in reversed(range(L - 1)):
+        dA_prev, dW, db = linear_activation_backward(dAL, caches[l], "relu")
+        grads["dA" + str(l)], grads["dW" + str(l + 1)], grads["db" + str(l + 1)] = dA_prev, dW, db
+    return grads
+''')
+
+_wrong("L_model_backward", "last_layers_gradient_fed_to_every_layer",
+       "Every hidden layer gets the gradient the last layer produced (a dA_prev_temp, or "
+       "grads[\"dA\" + str(L - 1)], that the loop never updates): layer l needs the one layer l + 1 "
+       "produced, grads[\"dA\" + str(l + 1)].", '''
+def L_model_backward(AL, Y, caches):
+    grads = {}
+    L = len(caches)
+    Y = Y.reshape(AL.shape)
+    dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    dA_prev_temp, dW_temp, db_temp = linear_activation_backward(dAL, caches[L - 1], "sigmoid")
+    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = dA_prev_temp, dW_temp, db_temp
+    for l in reversed(range(L - 1)):
+        dA_prev, dW, db = linear_activation_backward(dA_prev_temp, caches[l], "relu")
+        grads["dA" + str(l)], grads["dW" + str(l + 1)], grads["db" + str(l + 1)] = dA_prev, dW, db
+    return grads
+''')
+
+_wrong("L_model_backward", "previous_cache_in_loop",
+       "The loop uses the cache of the layer before the current one: layer l + 1 uses caches[l], "
+       "not caches[l - 1].", '''
+def L_model_backward(AL, Y, caches):
+    grads = {}
+    L = len(caches)
+    Y = Y.reshape(AL.shape)
+    dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = \\
+        linear_activation_backward(dAL, caches[L - 1], "sigmoid")
+    for l in reversed(range(L - 1)):
+        dA_prev, dW, db = linear_activation_backward(grads["dA" + str(l + 1)], caches[l - 1], "relu")
+        grads["dA" + str(l)], grads["dW" + str(l + 1)], grads["db" + str(l + 1)] = dA_prev, dW, db
+    return grads
+''')
+
+
 _correct("L_model_backward", "negative_index_and_fstrings", '''
 def L_model_backward(AL, Y, caches):
     grads = {}
@@ -1413,6 +1565,33 @@ def L_model_backward(AL, Y, caches):
 # =============================================================================================
 # update_parameters
 # =============================================================================================
+
+_wrong("update_parameters", "learning_rate_applied_twice",
+       "Each parameter takes the step twice (it is updated, then updated again): take one step, "
+       "W = W - learning_rate * dW.", '''
+def update_parameters(params, grads, learning_rate):
+    parameters = dict(params)
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        parameters["W" + str(l)] = params["W" + str(l)] - learning_rate * grads["dW" + str(l)]
+        parameters["b" + str(l)] = params["b" + str(l)] - learning_rate * grads["db" + str(l)]
+        parameters["W" + str(l)] = parameters["W" + str(l)] - learning_rate * grads["dW" + str(l)]
+        parameters["b" + str(l)] = parameters["b" + str(l)] - learning_rate * grads["db" + str(l)]
+    return parameters
+''')
+
+_wrong("update_parameters", "last_b_not_updated",
+       "The last layer's b is not updated: update every W and every b, layers 1 to L.", '''
+def update_parameters(params, grads, learning_rate):
+    parameters = dict(params)
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        parameters["W" + str(l)] = params["W" + str(l)] - learning_rate * grads["dW" + str(l)]
+    for l in range(1, L):
+        parameters["b" + str(l)] = params["b" + str(l)] - learning_rate * grads["db" + str(l)]
+    return parameters
+''')
+
 
 _wrong("update_parameters", "plus_instead_of_minus",
        "The parameters move up the gradient: gradient descent subtracts, "
