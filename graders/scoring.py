@@ -288,7 +288,8 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
             result.notes.append(MSG_DEPENDENCY.format(name=result.name, dependency=broken[0]))
         else:
             positions = [i for i, case in enumerate(cases) if case.function == result.name]
-            result.notes.extend(_diagnosis_notes(result.name, [(cases[p], calls[p]) for p in positions]))
+            failing = {c.case_id for c in result.cases if not c.passed}
+            result.notes.extend(_diagnosis_notes(result.name, [(cases[p], calls[p]) for p in positions], failing))
         result.notes.extend(_cell_notes(result.name, result.cases, cell_reports))
         result.notes.extend(_import_notes(result.cases, cell_reports))
     return results
@@ -368,10 +369,13 @@ def _assert_notes(result: FunctionResult, outcomes: list[dict]) -> list[str]:
     return [note + (MSG_ASSERTS_HARMLESS if result.status == "passed" else "")]
 
 
-def _diagnosis_notes(name, case_calls):
-    """Name the known mistake whose outputs match the student's (see graders.diagnosis)."""
+def _diagnosis_notes(name, case_calls, failing=()):
+    """Name the known mistake whose outputs match the student's (see graders.diagnosis); failing
+    that, for a multi-layer function, the layer where the first failing case goes wrong
+    (graders.layers)."""
     try:
-        from graders.diagnosis import diagnose
+        from graders.diagnosis import _tolerance, diagnose
+        from graders.layers import layer_note
     except ImportError:
         return []
     judged = [(case, call) for case, call in case_calls if call.outcome.get("status") in ("ok", "error")]
@@ -383,7 +387,23 @@ def _diagnosis_notes(name, case_calls):
                if call.outcome["status"] == "ok" and isinstance(call.outcome.get("changes"), list)}
     sentence = diagnose(name, outputs, [case for case, _ in judged], args_after=args_after, errors=errors,
                         changes=changes)
-    return [MSG_DIAGNOSIS.format(sentence=sentence)] if sentence else []
+    if sentence:
+        return [MSG_DIAGNOSIS.format(sentence=sentence)]
+    rtol, atol = _tolerance(name)
+    for case, call in judged:
+        if case.id in failing and case.id in outputs:
+            note = layer_note(name, case, call.value, rtol, atol)
+            if note:
+                return [MSG_BY_LAYER.format(sentence=note, where=_where(case))]
+            break
+    return []
+
+
+MSG_BY_LAYER = "Where it goes wrong ({where}): {sentence}"
+
+
+def _where(case) -> str:
+    return "on the public example" if case.visibility == "public" else "on a hidden case"
 
 
 def _cell_notes(name, case_results, cell_reports):

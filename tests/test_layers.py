@@ -1,0 +1,63 @@
+"""Diagnosis by layer (issue 12, item 2): for a multi-layer function whose mistake the library does
+not know, the feedback says which layer first goes wrong and what it was given instead."""
+
+from __future__ import annotations
+
+import pytest
+
+from graders.grade import Grader
+from graders.scoring import MSG_BY_LAYER
+from tools.nbbuild import notebook_bytes, solution_cells, solution_source
+
+BACKWARD, FORWARD = solution_source("L_model_backward"), solution_source("L_model_forward")
+HIDDEN_CALL = 'caches[l], activation="relu"'
+FORWARD_CALL = 'parameters["W" + str(l)], parameters["b" + str(l)], activation="relu"'
+MISTAKES = {
+    # (function, the mistake's source, what the note must say)
+    "first_layer_differentiated_as_sigmoid": (
+        "L_model_backward", BACKWARD.replace(HIDDEN_CALL, 'caches[l], activation="sigmoid" if l == 0 else "relu"'),
+        ["dW2, db2, dW3 and db3 are right", "(layer 1): layer 1 uses the sigmoid's backward"]),
+    "first_layer_given_the_next_cache": (
+        "L_model_backward", BACKWARD.replace(HIDDEN_CALL, 'caches[l + 1 if l == 0 else l], activation="relu"'),
+        ["dW1 and db1 are the first that are wrong", "layer 1 is given caches[1], the cache of layer 2"]),
+    "last_layer_given_twice_dAL": (
+        "L_model_backward", BACKWARD.replace('dAL, caches[L - 1], activation="sigmoid"',
+                                             '2 * dAL, caches[L - 1], activation="sigmoid"'),
+        ["The last layer's gradients dW3 and db3 are already wrong", "look at dAL"]),
+    "second_layer_uses_the_first_layers_parameters": (
+        "L_model_forward", FORWARD.replace(FORWARD_CALL, 'parameters["W" + str(max(1, l - 1))], '
+                                           'parameters["b" + str(max(1, l - 1))], activation="relu"'),
+        ["Layer 1 is right; layer 2 is the first whose cache is wrong", "it uses W1 and b1"]),
+    "output_layer_relu_in_deep_networks": (
+        "L_model_forward", FORWARD.replace('parameters["b" + str(L)], activation="sigmoid"',
+                                           'parameters["b" + str(L)], activation="relu" if L > 2 else "sigmoid"'),
+        ["Every layer's cache is right, but AL is not", "the output layer uses ReLU"]),
+}
+
+
+@pytest.fixture(scope="module")
+def grader():
+    with Grader() as shared:
+        yield shared
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_the_first_wrong_layer_is_named(grader, mistake):
+    function, source, says = MISTAKES[mistake]
+    assert source != (BACKWARD if function == "L_model_backward" else FORWARD)
+    result = grader.grade_bytes(notebook_bytes(solution_cells({function: source})), mistake + ".ipynb")
+    graded = result.function(function)
+    assert graded.status == "failed"
+    head = MSG_BY_LAYER.split("(")[0]
+    notes = [note for note in graded.notes if note.startswith(head)]
+    assert len(notes) == 1, graded.notes
+    for words in says:
+        assert words in notes[0], notes[0]
+
+
+def test_a_known_mistake_keeps_its_own_diagnosis_and_no_layer_note(grader):
+    source = BACKWARD.replace(HIDDEN_CALL, 'caches[l], activation="sigmoid"')
+    graded = grader.grade_bytes(notebook_bytes(solution_cells({"L_model_backward": source}))).function(
+        "L_model_backward")
+    assert any(note.startswith("Likely mistake:") for note in graded.notes)
+    assert not any(note.startswith(MSG_BY_LAYER.split("(")[0]) for note in graded.notes)
