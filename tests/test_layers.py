@@ -61,3 +61,16 @@ def test_a_known_mistake_keeps_its_own_diagnosis_and_no_layer_note(grader):
         "L_model_backward")
     assert any(note.startswith("Likely mistake:") for note in graded.notes)
     assert not any(note.startswith(MSG_BY_LAYER.split("(")[0]) for note in graded.notes)
+
+
+def test_a_real_mistake_under_the_first_versions_squeezed_db_is_placed_by_layer(grader):
+    # seen in four public notebooks: every hidden layer differentiated as the sigmoid layer, from
+    # dAL; under the first version's template (db squeezed) the library's variant cannot match it
+    from assignments.dnn_step_by_step.mistakes import variant
+    from tests.fixtures.build import FIRST_VERSION_LINEAR_BACKWARD
+
+    source = variant("L_model_backward.dAL_and_sigmoid_in_every_layer").source
+    cells = solution_cells({"linear_backward": FIRST_VERSION_LINEAR_BACKWARD, "L_model_backward": source})
+    graded = grader.grade_bytes(notebook_bytes(cells), "first_version.ipynb").function("L_model_backward")
+    notes = [note for note in graded.notes if note.startswith(MSG_BY_LAYER.split("(")[0])]
+    assert notes and "differentiated as the sigmoid layer, from dAL" in notes[0], graded.notes

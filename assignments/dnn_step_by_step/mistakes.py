@@ -1534,6 +1534,40 @@ def L_model_backward(AL, Y, caches):
 ''')
 
 
+_wrong("L_model_backward", "dAL_and_sigmoid_in_every_layer",
+       "Every layer is differentiated as the sigmoid layer, from dAL: only the last layer is; each "
+       "hidden layer l is a ReLU layer that gets the gradient layer l + 1 produced, "
+       "linear_activation_backward(grads[\"dA\" + str(l + 1)], caches[l], \"relu\").", '''
+def L_model_backward(AL, Y, caches):
+    grads = {}
+    L = len(caches)
+    Y = Y.reshape(AL.shape)
+    dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = \\
+        linear_activation_backward(dAL, caches[L - 1], "sigmoid")
+    for l in reversed(range(L - 1)):
+        dA_prev, dW, db = linear_backward(sigmoid_backward(dAL, caches[l][1]), caches[l][0])
+        grads["dA" + str(l)], grads["dW" + str(l + 1)], grads["db" + str(l + 1)] = dA_prev, dW, db
+    return grads
+''')
+
+_wrong("L_model_backward", "dAL_parentheses_missing",
+       "dAL's second term has the wrong sign: the minus goes in front of both terms, "
+       "dAL = -(Y / AL - (1 - Y) / (1 - AL)).", '''
+def L_model_backward(AL, Y, caches):
+    grads = {}
+    L = len(caches)
+    Y = Y.reshape(AL.shape)
+    dAL = -np.divide(Y, AL) - np.divide(1 - Y, 1 - AL)
+    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = \\
+        linear_activation_backward(dAL, caches[L - 1], "sigmoid")
+    for l in reversed(range(L - 1)):
+        dA_prev, dW, db = linear_activation_backward(grads["dA" + str(l + 1)], caches[l], "relu")
+        grads["dA" + str(l)], grads["dW" + str(l + 1)], grads["db" + str(l + 1)] = dA_prev, dW, db
+    return grads
+''')
+
+
 _correct("L_model_backward", "negative_index_and_fstrings", '''
 def L_model_backward(AL, Y, caches):
     grads = {}
