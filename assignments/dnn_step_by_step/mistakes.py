@@ -82,6 +82,19 @@ def _correct(function: str, slug: str, source: str) -> None:
 # initialize_parameters
 # =============================================================================================
 
+_wrong("initialize_parameters", "one_output_unit_hard_coded",
+       "W2 and b2 are built for a single output unit: their first dimension is n_y, "
+       "W2 = np.random.randn(n_y, n_h) * 0.01 and b2 = np.zeros((n_y, 1)).", '''
+def initialize_parameters(n_x, n_h, n_y):
+    np.random.seed(1)
+    W1 = np.random.randn(n_h, n_x) * 0.01
+    b1 = np.zeros((n_h, 1))
+    W2 = np.random.randn(1, n_h) * 0.01
+    b2 = np.zeros((1, 1))
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+''')
+
+
 _wrong("initialize_parameters", "weights_scale_0_1",
        "The weights are 10 times too large: multiply np.random.randn(...) by 0.01, not 0.1.", '''
 def initialize_parameters(n_x, n_h, n_y):
@@ -898,6 +911,16 @@ def compute_cost(AL, Y):
 ''')
 
 
+_wrong("compute_cost", "terms_multiplied",
+       "The two terms of the loss are multiplied: it is their sum, "
+       "Y * log(AL) + (1 - Y) * log(1 - AL), averaged over the examples and negated.", '''
+def compute_cost(AL, Y):
+    m = Y.shape[1]
+    cost = -1 / m * np.sum(Y * np.log(AL) * (1 - Y) * np.log(1 - AL))
+    return np.squeeze(cost)
+''')
+
+
 _wrong("compute_cost", "missing_minus",
        "The cost has the wrong sign: cross-entropy is minus the average of "
        "Y * log(AL) + (1 - Y) * log(1 - AL), so put a minus sign in front.", '''
@@ -1649,6 +1672,25 @@ def update_parameters(params, grads, learning_rate):
         parameters["b" + str(l)] = params["b" + str(l)] - learning_rate * grads["db" + str(l)]
     return parameters
 ''')
+
+_wrong("update_parameters", "skips_last_layer_pre_w4a1",
+       "The last layer is not updated: the layers are 1 to L, so loop over range(1, L + 1).", '''
+def update_parameters(parameters, grads, learning_rate):
+    L = len(parameters) // 2
+    for l in range(1, L):
+        parameters["W" + str(l)] = parameters["W" + str(l)] - learning_rate * grads["dW" + str(l)]
+        parameters["b" + str(l)] = parameters["b" + str(l)] - learning_rate * grads["db" + str(l)]
+    return parameters
+''')
+
+_wrong("update_parameters", "returns_parameters_unchanged",
+       "update_parameters returns the parameters as they came in: no step is taken. For each layer l "
+       "from 1 to L, W = W - learning_rate * dW and b = b - learning_rate * db.", '''
+def update_parameters(params, grads, learning_rate):
+    parameters = params.copy()
+    return parameters
+''')
+
 
 _wrong("update_parameters", "b_updated_with_dW",
        "b is updated with dW: each parameter moves along its own gradient, "
