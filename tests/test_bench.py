@@ -2,13 +2,17 @@
 
 import json
 
-from tools.bench import main, make_submissions
+from tools.bench import KIT_ROOT, main, make_submissions
 
 
 def test_quick_benchmark_reports_every_figure(tmp_path):
     out = tmp_path / "bench.json"
-    assert main(["--quick", "--json", str(out)]) == 0
+    # --against: a change's cost as a ratio to another checkout (here the same one), alternating
+    assert main(["--quick", "--against", str(KIT_ROOT), "--rounds", "1", "--json", str(out)]) == 0
     report = json.loads(out.read_text())
+    against = report["against"]
+    assert against["rounds"] == 1 and len(against["seconds"]) == len(against["other_seconds"]) == 1
+    assert against["median_ratio"] > 0 and against["min_ratio"] > 0
     assert [row["workers"] for row in report["batch"]] == [1, report["cores"] + 1]
     assert all(row["notebooks"] == report["notebooks"] for row in report["batch"])
     assert all(row["per_second"] > 0 and row["peak_mib"] > 0 for row in report["batch"])

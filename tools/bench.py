@@ -150,15 +150,16 @@ def dnngrade_argv() -> list[str]:
     return [sys.executable, "-m", "graders.cli"]
 
 
-def bench_batch(folder: Path, workers: int | None, work: Path) -> dict:
-    """``dnngrade batch`` into a new gradebook; ``workers`` None: the batch's default pool."""
+def bench_batch(folder: Path, workers: int | None, work: Path, kit: Path = KIT_ROOT) -> dict:
+    """``dnngrade batch`` into a new gradebook; ``workers`` None: the batch's default pool; ``kit``:
+    the checkout whose code runs (another one's, for :func:`bench_against`)."""
     gradebook = work / ("gradebook-%d.sqlite" % time.monotonic_ns())
     argv = dnngrade_argv() + ["batch", str(folder), "--gradebook", str(gradebook), "--quiet", "--sandbox", "auto"]
     if workers is not None:
         argv += ["--workers", str(workers)]
     else:
         workers = default_workers()
-    seconds, peak, _ = timed_command(argv, KIT_ROOT)
+    seconds, peak, _ = timed_command(argv, kit)
     count = len(list(folder.glob("*.ipynb")))
     return {"workers": workers, "notebooks": count, "seconds": seconds, "per_second": count / seconds,
             "ms_per_notebook": 1000 * seconds / count, "peak_mib": peak}
@@ -273,6 +274,21 @@ def bench_similarity(size: int, workers: int) -> dict:
             "shown": shown}
 
 
+def bench_against(folder: Path, work: Path, other: Path, rounds: int) -> dict:
+    """The default-pool batch of this checkout and of ``other`` (another checkout of the kit, say an
+    older commit's worktree), alternating, ``rounds`` each: a cost stated as a ratio measured in one
+    run, which a busy or noisy machine moves far less than two separate runs."""
+    mine: list[float] = []
+    theirs: list[float] = []
+    for round_ in range(rounds):
+        order = [(KIT_ROOT, mine), (other, theirs)]
+        for kit, times in order if round_ % 2 == 0 else order[::-1]:
+            times.append(bench_batch(folder, None, work, kit)["seconds"])
+    return {"other": str(other), "rounds": rounds, "seconds": mine, "other_seconds": theirs,
+            "median_ratio": statistics.median(mine) / statistics.median(theirs),
+            "min_ratio": min(mine) / min(theirs)}
+
+
 def best_of(repeat: int, measure, *args) -> dict:
     """Run ``measure`` ``repeat`` times and keep the fastest run (the least disturbed by the rest
     of the machine); both sides of every ratio are measured this way."""
@@ -292,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--similarity", default="1000",
                         help="class sizes for the similarity comparison ('' to skip)")
+    parser.add_argument("--against", metavar="CHECKOUT",
+                        help="also time the default-pool batch of another checkout of the kit, alternating")
+    parser.add_argument("--rounds", type=int, default=6, help="batches of each checkout for --against")
     parser.add_argument("--venv-places", default="/tmp,/srv",
                         help="folders to put a virtual environment in, one batch each ('' to skip)")
     options = parser.parse_args(argv)
@@ -313,6 +332,11 @@ def main(argv: list[str] | None = None) -> int:
         for row, label in zip(report["batch"], labels):
             print("dnngrade batch, %s: %.1f notebooks/s, %.2f ms/notebook, peak %.0f MiB (best of %d)" % (
                 label, row["per_second"], row["ms_per_notebook"], row["peak_mib"], row["repeats"]), flush=True)
+
+        if options.against:
+            row = report["against"] = bench_against(folder, work, Path(options.against).resolve(), options.rounds)
+            print("against %s: this checkout's batch takes %.3fx its time (median of %d rounds each; %.3fx by "
+                  "the fastest)" % (row["other"], row["median_ratio"], row["rounds"], row["min_ratio"]), flush=True)
 
         report["baseline"] = [best_of(options.repeat, bench_baseline, notebooks, work, options.baseline_sample, workers)
                               for workers in (1, cores)]
