@@ -11,7 +11,7 @@ import os
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,27 +121,17 @@ class Grader:
         """Grade ``(name, bytes)`` pairs, yielding results in order.
 
         With ``depth`` 2 the next notebook is already running in the worker while this process
-        judges the previous one, so the two overlap instead of waiting on each other. A notebook
-        whose callers are graded again (:mod:`graders.rerun`) sends one more notebook ahead while
-        it waits for that run, so the worker has work while this process judges the retry.
+        judges the previous one, so the two overlap instead of waiting on each other. (Never more
+        than one request ahead: this process writes to the worker only when it reads next, so a
+        worker writing a large reply is never waiting on a process that is itself writing.)
         """
-        source = iter(notebooks)
         pending: deque[_Pending] = deque()
-
-        def send_next() -> None:
-            item = next(source, None)
-            if item is not None:
-                pending.append(self._begin(*item))
-
-        while True:
-            while len(pending) < max(1, depth):
-                before = len(pending)
-                send_next()
-                if len(pending) == before:
-                    break
-            if not pending:
-                return
-            yield self._finish(pending.popleft(), send_next if depth > 1 else None)
+        for name, data in notebooks:
+            pending.append(self._begin(name, data))
+            while len(pending) >= max(1, depth):
+                yield self._finish(pending.popleft())
+        while pending:
+            yield self._finish(pending.popleft())
 
     def _begin(self, name: str, data: bytes) -> _Pending:
         started = time.perf_counter()
@@ -161,7 +151,7 @@ class Grader:
         job.generation = self._generation
         job.token = worker.send(job.cells or [])
 
-    def _finish(self, job: _Pending, meanwhile: Callable[[], None] | None = None) -> GradeResult:
+    def _finish(self, job: _Pending) -> GradeResult:
         if job.result is not None:
             return job.result
         try:
@@ -173,7 +163,7 @@ class Grader:
                 result = self._zero_result(job.name, "graded", MSG_REFUSED.format(reason=str(reply["refused"])[:300]),
                                            "refused", time.perf_counter() - job.started)
             else:
-                result = self._score(job, worker, reply, blob, meanwhile)
+                result = self._score(job, worker, reply, blob)
             if reply.get("retire"):
                 # this notebook stopped the worker's zygote: a fresh worker grades the next notebook,
                 # which is sent to it again
@@ -189,8 +179,7 @@ class Grader:
                 detail += "\n" + traceback.format_exc()
             return self._could_not_grade(job.name, detail, time.perf_counter() - job.started)
 
-    def _score(self, job: _Pending, worker: WorkerProcess, reply: dict, blob: bytes,
-               meanwhile: Callable[[], None] | None = None) -> GradeResult:
+    def _score(self, job: _Pending, worker: WorkerProcess, reply: dict, blob: bytes) -> GradeResult:
         omitted = reply.get("cells_omitted")
         events = notebook_events(reply.get("cells", []), omitted if isinstance(omitted, dict) else None,
                                  job.cells or [])
@@ -204,7 +193,7 @@ class Grader:
             for attempt in (1, 2):
                 try:
                     functions = regrade_callers(worker, self.spec, self.cases, job.cells or [], functions,
-                                                self._quick, meanwhile if attempt == 1 else None)
+                                                self._quick)
                     break
                 except (WorkerDied, RetryUnavailable) as error:
                     # in a pipeline the next notebook may have stopped this worker: retry on a fresh

@@ -288,7 +288,7 @@ def sealed_tables(cases: list[Case], positions: list[int], wanted: dict[str, tup
 
 
 def retry_callers(worker, spec: AssignmentSpec, cases: list[Case], cells: list[str],
-                  wanted: dict[str, tuple[str, ...]], quick=None, meanwhile=None) -> dict[str, Retry]:
+                  wanted: dict[str, tuple[str, ...]], quick=None) -> dict[str, Retry]:
     """Run the cases of every caller in ``wanted`` with correct stand-ins for its helpers (see the
     module's docstring). All callers run together, each case with its own function's stand-ins."""
     from graders.scoring import score_functions
@@ -298,7 +298,7 @@ def retry_callers(worker, spec: AssignmentSpec, cases: list[Case], cells: list[s
     every = sorted({helper for helpers in wanted.values() for helper in helpers})
     limits = {"stand_ins": {name: list(helpers) for name, helpers in wanted.items()},
               "sealed": sealed_tables(cases, positions, wanted), "helper_params": helper_params(every)}
-    reply, blob = worker.run(cells, positions, limits, answer=answerer, meanwhile=meanwhile)
+    reply, blob = worker.run(cells, positions, limits, answer=answerer)
     if reply.get("refused") or reply.get("retire"):
         # in a pipeline the next notebook ran first in this worker and stopped its zygote
         raise RetryUnavailable("the worker stopped before the run (%s)" % ("refused" if reply.get("refused")
@@ -345,13 +345,12 @@ def merge(original: FunctionResult, retry: Retry, roots: dict[str, tuple[str, ..
 
 
 def regrade_callers(worker, spec: AssignmentSpec, cases: list[Case], cells: list[str],
-                    functions: list[FunctionResult], quick=None, meanwhile=None) -> list[FunctionResult]:
-    """``functions`` with every caller of a failing helper graded again (see the module);
-    ``meanwhile()`` is called once the retry is sent, before its reply is awaited."""
+                    functions: list[FunctionResult], quick=None) -> list[FunctionResult]:
+    """``functions`` with every caller of a failing helper graded again (see the module)."""
     wanted = helpers_to_replace(spec, functions, cells)
     if not wanted:
         return functions
-    retries = retry_callers(worker, spec, cases, cells, wanted, quick, meanwhile)
+    retries = retry_callers(worker, spec, cases, cells, wanted, quick)
     roots: dict[str, tuple[str, ...]] = {}  # a caller right with correct helpers -> the functions to fix
     merged = []
     for result in functions:  # helpers come before their callers in the spec

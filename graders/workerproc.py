@@ -76,21 +76,17 @@ class WorkerProcess:
             raise WorkerDied("the worker did not start: %r" % (reply[0],))
 
     def run(self, cells: list[str], positions: list[int] | None = None, limits: dict | None = None,
-            answer: Callable[[str, int | None, bytes], tuple[bool, object]] | None = None,
-            meanwhile: Callable[[], None] | None = None) -> tuple[dict, bytes]:
+            answer: Callable[[str, int | None, bytes], tuple[bool, object]] | None = None) -> tuple[dict, bytes]:
         """Run one submission; return the reply header and its frames of values (see :meth:`receive`).
 
         ``answer(helper, case, frame)`` answers the calls of the run's stand-ins
         (``limits["stand_ins"]``): ``case`` is the id of the case the child says it is running (or
         None), ``frame`` holds the call's arguments as the child sent them (both untrusted), and it
-        returns ``(True, value)`` or ``(False, why)``; see :mod:`graders.rerun`. ``meanwhile()``
-        is called once the run is sent (say, to send the next submission behind it).
+        returns ``(True, value)`` or ``(False, why)``; see :mod:`graders.rerun`.
         """
         token = self.send(cells, positions, limits)
         if answer is not None:
             self._answerers[token] = answer
-        if meanwhile is not None:
-            meanwhile()
         try:
             return self.receive(token, limits)
         finally:
