@@ -36,6 +36,7 @@ class WorkerProcess:
         self._in_flight: set[str] = set()  #: tokens sent and not yet received
         self._early: dict[str, tuple[dict, bytes]] = {}  #: replies read before their turn
         self._answerers: dict[str, Callable[[str, int | None, bytes], tuple[bool, object]]] = {}  #: see :meth:`run`
+        self._unread = bytearray()  #: worker output read while a request was being written (see _write)
         self._start()
 
     def _start(self) -> None:
@@ -62,6 +63,7 @@ class WorkerProcess:
     def _boot(self, launch: Launch, proc: subprocess.Popen | None, timeout: float) -> None:
         """Send the case inputs to a worker (started now unless ``proc``) and wait until it is ready."""
         self.launch = launch
+        self._unread = bytearray()
         try:
             self.proc = proc or launch.spawn(**WORKER_PIPES)
         except OSError as error:
@@ -143,10 +145,38 @@ class WorkerProcess:
             self._write(wire.encode_frame(dict(head, message=str(value)[:500])))
 
     def _write(self, data: bytes) -> None:
+        """Write ``data`` to the worker without waiting on a full pipe while the worker waits on us:
+        whatever the worker writes meanwhile (a reply to a job sent earlier, an ask) is read into
+        ``_unread``, where :meth:`_read` finds it first. (A run request with sealed answers is
+        larger than a pipe holds, and the worker may be writing a large reply at that moment.)"""
         stdin = self._pipe("stdin")
+        out = self._pipe("stdout").fileno()
+        deadline = time.monotonic() + float(self.limits["notebook_seconds"]) + 30
         try:
-            stdin.write(data)
             stdin.flush()
+            fd = stdin.fileno()
+            view = memoryview(data)
+            os.set_blocking(fd, False)
+            try:
+                while view:
+                    try:
+                        view = view[os.write(fd, view):]
+                        continue
+                    except BlockingIOError:
+                        pass
+                    wait = deadline - time.monotonic()
+                    readable, writable, _ = select.select([out], [fd], [], max(wait, 0))
+                    if not readable and not writable:
+                        raise WorkerDied("the worker stopped reading its requests")
+                    if readable:
+                        chunk = os.read(out, 1 << 20)
+                        if not chunk:
+                            raise WorkerDied("the worker ended unexpectedly")
+                        if len(self._unread) + len(chunk) > wire.MAX_FRAME_BYTES + (1 << 20):
+                            raise WorkerDied("the worker sent too much while a request was being written")
+                        self._unread += chunk
+            finally:
+                os.set_blocking(fd, True)
         except (BrokenPipeError, OSError) as error:
             raise WorkerDied("the worker is gone (%s)" % error) from None
 
@@ -168,6 +198,11 @@ class WorkerProcess:
 
     def _read_exact(self, fd: int, size: int, deadline: float) -> bytes:
         chunks, remaining = [], size
+        if self._unread:
+            taken = bytes(self._unread[:remaining])
+            del self._unread[:len(taken)]
+            chunks.append(taken)
+            remaining -= len(taken)
         while remaining:
             wait = deadline - time.monotonic()
             if wait <= 0 or not select.select([fd], [], [], wait)[0]:
