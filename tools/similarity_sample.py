@@ -71,6 +71,68 @@ COPIERS = {"copy_verbatim": lambda s: s, "copy_renamed": renamed, "copy_reordere
            "copy_commented": commented}
 
 
+#: the variants the planted class hands out, named: the mistake library grows (each new variant
+#: goes to some student), and the test's class must not change with it
+CLASS_VARIANTS = frozenset({
+    "L_model_backward.dAL_divided_by_m", "L_model_backward.dAL_first_term_only", "L_model_backward.dAL_is_dZ",
+    "L_model_backward.dAL_sign", "L_model_backward.grads_keys_off_by_one", "L_model_backward.hard_coded_L",
+    "L_model_backward.hidden_layers_sigmoid", "L_model_backward.last_layer_relu",
+    "L_model_backward.loop_not_reversed", "L_model_backward.negative_index_and_fstrings",
+    "L_model_backward.running_gradient", "L_model_backward.wrong_cache_in_loop",
+    "L_model_forward.X_fed_to_every_layer", "L_model_forward.activations_swapped", "L_model_forward.all_sigmoid",
+    "L_model_forward.caches_reversed", "L_model_forward.fstrings_and_concatenation", "L_model_forward.hard_coded_L",
+    "L_model_forward.last_cache_missing", "L_model_forward.last_layer_relu",
+    "L_model_forward.layers_counted_from_keys", "L_model_forward.len_parameters",
+    "L_model_forward.loop_stops_early", "compute_cost.AL_and_Y_swapped", "compute_cost.first_term_only",
+    "compute_cost.hard_coded_m", "compute_cost.log_of_wrong_term", "compute_cost.log_terms_swapped",
+    "compute_cost.matmul_and_item", "compute_cost.missing_1_over_m", "compute_cost.missing_minus",
+    "compute_cost.missing_transpose", "compute_cost.not_squeezed", "compute_cost.not_summed",
+    "compute_cost.np_mean", "compute_cost.python_float", "initialize_parameters.W2_drawn_first",
+    "initialize_parameters.biases_1d", "initialize_parameters.biases_int", "initialize_parameters.biases_random",
+    "initialize_parameters.caller_seeded", "initialize_parameters.divide_by_100",
+    "initialize_parameters.hard_coded_shapes", "initialize_parameters.normal_draws",
+    "initialize_parameters.uniform_draws", "initialize_parameters.weights_not_scaled",
+    "initialize_parameters.weights_scale_0_1", "initialize_parameters.weights_transposed",
+    "initialize_parameters.weights_zero", "initialize_parameters.wrong_seed",
+    "initialize_parameters_deep.biases_1d", "initialize_parameters_deep.biases_random",
+    "initialize_parameters_deep.caller_seeded", "initialize_parameters_deep.fstrings_and_normal",
+    "initialize_parameters_deep.hard_coded_L", "initialize_parameters_deep.loop_starts_at_zero",
+    "initialize_parameters_deep.loop_stops_early", "initialize_parameters_deep.sqrt_scaling",
+    "initialize_parameters_deep.uniform_draws", "initialize_parameters_deep.weights_not_scaled",
+    "initialize_parameters_deep.weights_transposed", "initialize_parameters_deep.wrong_seed",
+    "initialize_parameters_deep.zeros_shape_not_a_tuple", "initialize_parameters_deep.zip_of_sizes",
+    "linear_activation_backward.always_relu_backward", "linear_activation_backward.always_sigmoid_backward",
+    "linear_activation_backward.backward_helpers_swapped",
+    "linear_activation_backward.caches_unpacked_in_wrong_order", "linear_activation_backward.dA_changed_in_place",
+    "linear_activation_backward.derivatives_by_hand", "linear_activation_backward.no_activation_gradient",
+    "linear_activation_backward.relu_forward_used", "linear_activation_backward.relu_gradient_at_zero",
+    "linear_activation_backward.sigmoid_derivative_at_Z",
+    "linear_activation_backward.sigmoid_derivative_missing_factor", "linear_activation_backward.where_and_dispatch",
+    "linear_activation_forward.activation_cache_holds_A", "linear_activation_forward.activations_by_hand",
+    "linear_activation_forward.activations_swapped", "linear_activation_forward.always_relu",
+    "linear_activation_forward.always_sigmoid", "linear_activation_forward.cache_order",
+    "linear_activation_forward.dispatch_table", "linear_activation_forward.linear_forward_arguments_swapped",
+    "linear_activation_forward.max_instead_of_maximum", "linear_activation_forward.no_activation",
+    "linear_activation_forward.relu_in_place", "linear_activation_forward.sigmoid_sign",
+    "linear_backward.both_missing_1_over_m", "linear_backward.dA_prev_divided_by_m",
+    "linear_backward.dA_prev_missing_transpose", "linear_backward.dW_missing_1_over_m",
+    "linear_backward.dW_transposed", "linear_backward.db_missing_1_over_m", "linear_backward.db_sum_of_everything",
+    "linear_backward.db_sum_over_units", "linear_backward.db_without_keepdims", "linear_backward.hard_coded_m",
+    "linear_backward.m_from_rows", "linear_backward.matmul_and_mean", "linear_backward.reshape_db",
+    "linear_forward.Z_transposed", "linear_forward.bias_subtracted", "linear_forward.cache_holds_Z",
+    "linear_forward.cache_is_dict", "linear_forward.cache_missing_b", "linear_forward.cache_order",
+    "linear_forward.dot_method", "linear_forward.elementwise_product", "linear_forward.first_bias_only",
+    "linear_forward.matmul_operator", "linear_forward.missing_bias", "linear_forward.np_matmul",
+    "update_parameters.b_not_updated", "update_parameters.b_updated_with_dW",
+    "update_parameters.deepcopy_then_in_place", "update_parameters.dict_comprehension",
+    "update_parameters.hard_coded_L", "update_parameters.learning_rate_missing", "update_parameters.len_parameters",
+    "update_parameters.loop_starts_at_zero", "update_parameters.modifies_callers_arrays",
+    "update_parameters.plus_instead_of_minus", "update_parameters.pre_w4a1_in_place",
+    "update_parameters.pre_w4a1_template_updates_callers_dict", "update_parameters.rebinds_callers_dict",
+    "update_parameters.shallow_copy_new_arrays", "update_parameters.skips_last_layer",
+})
+
+
 def planted_class(seed: int = 7) -> list[Submission]:
     """The class: ``s01``..``s33``, the stubs and the four copies (40 in all)."""
     rng = random.Random(seed)
@@ -80,7 +142,7 @@ def planted_class(seed: int = 7) -> list[Submission]:
     failure: dict[str, dict[str, str]] = {sid: {} for sid in originals}
     copied = list(PLANTED.values())
     for function in FUNCTIONS:
-        variants = [v for v in VARIANTS if v.function == function]
+        variants = [v for v in VARIANTS if v.function == function and v.id in CLASS_VARIANTS]
         rng.shuffle(variants)
         # every copied student writes something of their own here; the rest of the variants go
         # to students drawn at random, one variant each, and everyone else writes the reference

@@ -1674,7 +1674,8 @@ def update_parameters(params, grads, learning_rate):
 ''')
 
 _wrong("update_parameters", "skips_last_layer_pre_w4a1",
-       "The last layer is not updated: the layers are 1 to L, so loop over range(1, L + 1).", '''
+       "The last layer is not updated: the loop stops at layer L - 1, but the layers are 1 to L, "
+       "so loop over range(1, L + 1).", '''
 def update_parameters(parameters, grads, learning_rate):
     L = len(parameters) // 2
     for l in range(1, L):
