@@ -121,9 +121,7 @@ class Grader:
         """Grade ``(name, bytes)`` pairs, yielding results in order.
 
         With ``depth`` 2 the next notebook is already running in the worker while this process
-        judges the previous one, so the two overlap instead of waiting on each other. (Never more
-        than one request ahead: this process writes to the worker only when it reads next, so a
-        worker writing a large reply is never waiting on a process that is itself writing.)
+        judges the previous one, so the two overlap instead of waiting on each other.
         """
         pending: deque[_Pending] = deque()
         for name, data in notebooks:

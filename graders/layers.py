@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 import reference.dnn as ref
+from graders.portable.checks import within_tolerance
 
 MSG_BACKWARD_LAST = (
     "The last layer's gradients dW{L} and db{L} are already wrong: look at dAL and at the sigmoid "
@@ -77,8 +78,8 @@ def _close(expected, got, rtol, atol) -> bool:
     expected = np.asarray(expected)
     if got.dtype.kind not in "fiub" or got.size != expected.size:
         return False
-    got = got.reshape(expected.shape)  # a squeezed db (the first version's template) is judged by its values
-    return bool(np.all(np.abs(got.astype(np.float64) - expected) <= atol + rtol * np.abs(expected)))
+    # a squeezed db (the first version's template) is judged by its values
+    return within_tolerance(expected.astype(np.float64), got.reshape(expected.shape).astype(np.float64), rtol, atol)
 
 
 def _layer_backward(dA, cache, activation):
@@ -115,19 +116,19 @@ def _backward(case, value, rtol, atol):
         reaching[l - 1] = ref.linear_activation_backward(reaching[l], caches[l - 1],
                                                          "sigmoid" if l == L else "relu")[0]
     k = first
+    # what layer k may have been given instead of (reaching[k], caches[k - 1], "relu")
     tries = [("dAL_sigmoid", dAL, caches[k - 1], "sigmoid"),
              ("activation", reaching[k], caches[k - 1], "sigmoid"),
              ("dAL", dAL, caches[k - 1], "relu"),
-             ("last_gradient", reaching[L - 1], caches[k - 1], "relu"),
-             ("next_cache", reaching[k], caches[k] if k < L else None, "relu"),
-             ("previous_cache", reaching[k], caches[k - 2] if k >= 2 else None, "relu")]
-    how = next((name for name, dA, cache, activation in tries
-                if name != "last_gradient" or k < L - 1
-                if cache is not None and _tries(same, dA, cache, activation)), "")
-    above = list(range(k + 1, L + 1))
-    if len(above) == 1:
+             ("next_cache", reaching[k], caches[k], "relu")]  # (k < L here)
+    if k < L - 1:  # (for layer L - 1 the last layer's gradient is the right one)
+        tries.append(("last_gradient", reaching[L - 1], caches[k - 1], "relu"))
+    if k >= 2:
+        tries.append(("previous_cache", reaching[k], caches[k - 2], "relu"))
+    how = next((name for name, dA, cache, activation in tries if _tries(same, dA, cache, activation)), "")
+    if L - k == 1:
         right_text = "dW%d and db%d" % (L, L)
-    elif len(above) == 2:
+    elif L - k == 2:
         right_text = "dW%d, db%d, dW%d and db%d" % (k + 1, k + 1, L, L)
     else:
         right_text = "dW%d to dW%d and db%d to db%d" % (k + 1, L, k + 1, L)

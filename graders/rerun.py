@@ -16,7 +16,7 @@ whose failing functions call no failing helper, cost nothing more.
 
 from __future__ import annotations
 
-import base64
+import contextlib
 import hashlib
 import inspect
 import re
@@ -213,6 +213,7 @@ class Answerer:
 #: sealed answers already computed in this process, by case id and the helpers standing in: they
 #: depend on the case and the reference alone
 _TABLES: dict[tuple[str, tuple[str, ...]], dict[str, dict[str, str]]] = {}
+_TABLES_BYTES = [0]  #: what they take
 MAX_TABLES_BYTES = 16 * 1024 * 1024  #: what the tables kept may take; beyond it none are kept
 
 
@@ -252,20 +253,21 @@ def foreseen(case: Case, helpers: tuple[str, ...], solution=None) -> dict[str, d
             call = sealing.call_bytes(params[helper], args, kwargs)
             if call is not None:
                 index, sealed = sealing.seal(call, blob)
-                table[helper][index] = base64.b64encode(sealed).decode("ascii")
+                table[helper][index] = sealed
             return wire.decode_values(*wire.split_frame(blob))["value"]
         return record
 
     caller = getattr(solution, case.function)
     names = dict(caller.__globals__, **{helper: recorder(helper) for helper in helpers})
     clone = types.FunctionType(caller.__code__, names, caller.__name__, caller.__defaults__, caller.__closure__)
-    try:
-        with np.errstate(all="ignore"):
-            clone(*wire.roundtrip({"args": case.args})["args"])
-    except Exception:  # noqa: BLE001 - the answers recorded so far stay right; later calls are asked
-        pass
-    if remembered and sum(map(_table_bytes, _TABLES.values())) + _table_bytes(table) <= MAX_TABLES_BYTES:
+    # a call the correct helper cannot answer ends the recording: the answers recorded so far stay
+    # right, and later calls are asked
+    with contextlib.suppress(Exception), np.errstate(all="ignore"):
+        clone(*wire.roundtrip({"args": case.args})["args"])
+    size = _table_bytes(table)
+    if remembered and _TABLES_BYTES[0] + size <= MAX_TABLES_BYTES:
         _TABLES[key] = table
+        _TABLES_BYTES[0] += size
     return table
 
 

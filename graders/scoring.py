@@ -171,7 +171,6 @@ MSG_PUBLIC_ONLY = (
     "public examples earn no more than the hidden cases do. Code that returns the printed numbers, or "
     "that only works for the example's sizes, does this: make it compute from its arguments."
 )
-RIGHT_VALUES = (PASSED, "inputs_unmodified", "precision")  #: rungs of a case whose values are right
 
 
 def _public_needs_hidden(spec: AssignmentSpec, cases: list[Case], verdicts: dict[int, Verdict],
@@ -182,7 +181,7 @@ def _public_needs_hidden(spec: AssignmentSpec, cases: list[Case], verdicts: dict
     capped = set()
     for name in spec.functions:
         hidden = [p for p, case in enumerate(cases) if case.function == name and case.visibility == "hidden"]
-        if not hidden or any(verdicts[p].rung in RIGHT_VALUES for p in hidden):
+        if not hidden or any("values" in steps_reached(verdicts[p].rung) for p in hidden):
             continue
         best = max(credits[p] for p in hidden)
         for p, case in enumerate(cases):
@@ -289,7 +288,9 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
         else:
             positions = [i for i, case in enumerate(cases) if case.function == result.name]
             failing = {c.case_id for c in result.cases if not c.passed}
-            result.notes.extend(_diagnosis_notes(result.name, [(cases[p], calls[p]) for p in positions], failing))
+            fspec = spec.functions[result.name]
+            result.notes.extend(_diagnosis_notes(result.name, [(cases[p], calls[p]) for p in positions], failing,
+                                                 fspec.rtol, fspec.atol))
         result.notes.extend(_cell_notes(result.name, result.cases, cell_reports))
         result.notes.extend(_import_notes(result.cases, cell_reports))
     return results
@@ -341,7 +342,10 @@ def stub_functions(cell_sources: list[str], names: list[str]) -> set[str]:
     found = set()
     for name in names:
         body = function_body(cell_sources, name)
-        if body is not None and ("None" in body and _STUB_LINE.search(body) or "raise NotImplementedError" in body):
+        if body is None:
+            continue
+        # (the placeholder regex is slow on long bodies: only a body that says None can hold one)
+        if "raise NotImplementedError" in body or ("None" in body and _STUB_LINE.search(body)):
             found.add(name)
     return found
 
@@ -369,12 +373,12 @@ def _assert_notes(result: FunctionResult, outcomes: list[dict]) -> list[str]:
     return [note + (MSG_ASSERTS_HARMLESS if result.status == "passed" else "")]
 
 
-def _diagnosis_notes(name, case_calls, failing=()):
+def _diagnosis_notes(name, case_calls, failing=(), rtol=0.0, atol=0.0):
     """Name the known mistake whose outputs match the student's (see graders.diagnosis); failing
     that, for a multi-layer function, the layer where the first failing case goes wrong
     (graders.layers)."""
     try:
-        from graders.diagnosis import _tolerance, diagnose
+        from graders.diagnosis import diagnose
         from graders.layers import layer_note
     except ImportError:
         return []
@@ -389,7 +393,6 @@ def _diagnosis_notes(name, case_calls, failing=()):
                         changes=changes)
     if sentence:
         return [MSG_DIAGNOSIS.format(sentence=sentence)]
-    rtol, atol = _tolerance(name)
     for case, call in judged:
         if case.id in failing and case.id in outputs:
             note = layer_note(name, case, call.value, rtol, atol)

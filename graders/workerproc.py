@@ -153,17 +153,18 @@ class WorkerProcess:
         out = self._pipe("stdout").fileno()
         deadline = time.monotonic() + float(self.limits["notebook_seconds"]) + 30
         try:
-            stdin.flush()
-            fd = stdin.fileno()
+            fd = stdin.fileno()  # (written only here, by os.write: its buffer is always empty)
             view = memoryview(data)
             os.set_blocking(fd, False)
             try:
                 while view:
                     try:
-                        view = view[os.write(fd, view):]
-                        continue
+                        written = os.write(fd, view)
                     except BlockingIOError:
-                        pass
+                        written = 0  # the pipe is full: wait until the worker reads, reading what it writes
+                    if written:
+                        view = view[written:]
+                        continue
                     wait = deadline - time.monotonic()
                     readable, writable, _ = select.select([out], [fd], [], max(wait, 0))
                     if not readable and not writable:

@@ -661,6 +661,12 @@ def _check_dtypes(path, expected, got):
         raise _Fail("dtype", MSG_DTYPE.format(path=path, got=got.dtype, hint=hint).strip())
 
 
+def within_tolerance(expected, got, rtol, atol):
+    """Whether every entry of ``got`` is within ``atol + rtol * |expected|`` of ``expected``
+    (both float64 arrays of one shape)."""
+    return bool(np.all(np.abs(got - expected) <= atol + rtol * np.abs(expected)))
+
+
 def _low_precision(expected, got):
     """``"float32"`` or ``"float16"`` when ``got`` holds floats narrower than the float64 expected."""
     if isinstance(expected, str):
@@ -676,10 +682,8 @@ def _close_in_low_precision(expected, got, rtol, atol):
     """Within what a narrower float of the right formula reaches (and finite)."""
     expected = np.asarray(expected, dtype=np.float64)
     got = np.asarray(got).astype(np.float64)
-    if not np.isfinite(got).all():
-        return False
-    return bool(np.all(np.abs(got - expected) <= max(atol, LOW_PRECISION_ATOL)
-                       + max(rtol, LOW_PRECISION_RTOL) * np.abs(expected)))
+    return bool(np.isfinite(got).all()) and within_tolerance(
+        expected, got, max(rtol, LOW_PRECISION_RTOL), max(atol, LOW_PRECISION_ATOL))
 
 
 def _check_values(path, expected, got, rtol, atol, hidden, label):
@@ -694,7 +698,7 @@ def _check_values(path, expected, got, rtol, atol, hidden, label):
     if not finite.all():
         what = "NaN" if np.isnan(got).any() else "inf"
         raise _Fail("values", MSG_NOT_FINITE.format(path=path, what=what))
-    if np.all(np.abs(got - expected) <= atol + rtol * np.abs(expected)):
+    if within_tolerance(expected, got, rtol, atol):
         return
     if hidden:
         raise _Fail("values", MSG_VALUES_HIDDEN.format(

@@ -59,19 +59,18 @@ def index_of(call):
 
 
 def seal(call, answer):
-    """``(index, sealed)`` of ``answer`` (bytes) for the call named by ``call`` (bytes)."""
-    return index_of(call), _xor(answer, _stream(call, len(answer)))
+    """``(index, sealed)`` of ``answer`` (bytes) for the call named by ``call`` (bytes); ``sealed``
+    is base64 text, as a run's limits carry it."""
+    return index_of(call), binascii.b2a_base64(_xor(answer, _stream(call, len(answer))), newline=False).decode()
 
 
 def unseal(table, call):
-    """The answer sealed in ``table`` (index -> sealed bytes, or their base64 text as a run's
-    limits carry them) for ``call``, or None."""
+    """The answer sealed in ``table`` (index -> sealed text, see :func:`seal`) for ``call``, or None."""
     sealed = table.get(index_of(call)) if type(table) is dict else None
-    if type(sealed) is str:
-        try:
-            sealed = binascii.a2b_base64(sealed)
-        except (binascii.Error, ValueError):
-            return None
-    if type(sealed) is not bytes:
+    if type(sealed) is not str:
         return None
-    return _xor(sealed, _stream(call, len(sealed)))
+    try:
+        data = binascii.a2b_base64(sealed)
+    except (binascii.Error, ValueError):
+        return None
+    return _xor(data, _stream(call, len(data)))

@@ -407,25 +407,24 @@ class _Asker:
     def __call__(self, helper, args, kwargs):
         # a call that binds to the helper's parameters is named by its bytes (one encoding serves
         # the memory and the sealed answers); any other is named by the arguments as asked
-        call = call_bytes(self.params.get(helper), args, kwargs) if self.params else None
-        payload = None
-        if call is None:
-            try:
-                payload = encode_frame({}, {"args": list(args), "kwargs": dict(kwargs)}, max_bytes=MAX_ASK_BYTES)
-            except (ValueError, OverflowError, RecursionError):
-                return False, MSG_ASK_TOO_LARGE.format(helper=helper)
+        call = call_bytes(self.params.get(helper), args, kwargs)
+        payload = _ask_payload(args, kwargs) if call is None else None
+        if call is None and payload is None:
+            return False, MSG_ASK_TOO_LARGE.format(helper=helper)
         key = (helper, hashlib.sha256(call if call is not None else payload).digest())
-        if key in self.known:
-            return self.known[key]
-        value = self._opened(helper, call)
-        if value is not None:
-            self.known[key] = (True, value)
-            return self.known[key]
-        if payload is None:
-            try:
-                payload = encode_frame({}, {"args": list(args), "kwargs": dict(kwargs)}, max_bytes=MAX_ASK_BYTES)
-            except (ValueError, OverflowError, RecursionError):
+        if key not in self.known:
+            value = self._opened(helper, call)
+            if value is not None:
+                self.known[key] = (True, value)
+                return self.known[key]
+            payload = payload if payload is not None else _ask_payload(args, kwargs)
+            if payload is None:
                 return False, MSG_ASK_TOO_LARGE.format(helper=helper)
+            self.known[key] = self._ask(helper, payload)
+        return self.known[key]
+
+    def _ask(self, helper, payload):
+        """Send one ask to the grader and wait for its answer: ``(ok, value or message)``."""
         # the step's alarm waits until the answer is read: an ask cut short would leave the
         # answer in the pipe for the next one (the worker's hard limit still holds)
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])
@@ -439,9 +438,15 @@ class _Asker:
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGALRM])
         ok = header.get("ok") is True
-        value = decode_values(*split_frame(blob))["value"] if ok else str(header.get("message", ""))
-        self.known[key] = (ok, value)
-        return self.known[key]
+        return ok, decode_values(*split_frame(blob))["value"] if ok else str(header.get("message", ""))
+
+
+def _ask_payload(args, kwargs):
+    """A call's arguments as an ask carries them, or None when they are too large to send."""
+    try:
+        return encode_frame({}, {"args": list(args), "kwargs": dict(kwargs)}, max_bytes=MAX_ASK_BYTES)
+    except (ValueError, OverflowError, RecursionError):
+        return None
 
 
 class StandIns:

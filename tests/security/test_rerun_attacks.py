@@ -113,7 +113,7 @@ PEEK = OWN + HEAD + FIND_ASKER + """
             try:
                 return decode_values(*split_frame(guess))["value"]
             except Exception:
-                pass
+                continue
     near = sealing.call_bytes(["dZ", "cache"], (dZ + 1.0, linear_cache), {})
     for table in asker.sealed:
         opened = sealing.unseal(table.get("linear_backward"), near)
