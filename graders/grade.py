@@ -17,7 +17,7 @@ from pathlib import Path
 
 from graders.cases import Case, load_case_set
 from graders.limits import Limits
-from graders.notebook import MSG_TOO_LARGE, NotebookError, code_cells
+from graders.notebook import MSG_POSITIONS, MSG_TOO_LARGE, Cells, NotebookError, code_cells, positional
 from graders.rerun import RetryUnavailable, regrade_callers
 from graders.result import FunctionResult, GradeResult, NotebookEvent
 from graders.scoring import case_tolerances, notebook_events, score_functions
@@ -46,7 +46,7 @@ class _Pending:
 
     name: str
     started: float
-    cells: list[str] | None = None
+    cells: Cells | None = None
     token: str = ""
     generation: int = 0
     result: GradeResult | None = None
@@ -181,6 +181,11 @@ class Grader:
         omitted = reply.get("cells_omitted")
         events = notebook_events(reply.get("cells", []), omitted if isinstance(omitted, dict) else None,
                                  job.cells or [])
+        labels = getattr(job.cells, "labels", [])
+        if any(positional(label) for label in labels) and (
+                any(event.cell for event in events)
+                or any(isinstance(c, dict) and c.get("status") == "error" for c in reply.get("calls", []))):
+            events.append(NotebookEvent("cell_numbering", MSG_POSITIONS))
         events.extend(NotebookEvent("worker", str(note)[:300]) for note in reply.get("notes", []))
         if worker.launch.note:
             events.append(NotebookEvent("sandbox", worker.launch.note))

@@ -88,7 +88,8 @@ def to_gradescope(result: GradeResult, hidden_visibility: str = "after_published
 
 
 INSTRUCTOR_EVENTS = ("sandbox",)  #: notebook events about the grader, not the student's code
-INFORMATIONAL_EVENTS = ("output_capped", "course_tests")  #: events that are not a fault of the student
+#: events that are not a fault of the student
+INFORMATIONAL_EVENTS = ("output_capped", "course_tests", "cell_numbering")
 MSG_SCORE_LATER = ("{name} was graded. Your score and the feedback on each function appear {when}; "
                    "the summary of the public cases below is yours now.")
 _WHEN = {"after_published": "when grades are published", "after_due_date": "after the due date",

@@ -38,11 +38,11 @@ class FunctionResult:
 class NotebookEvent:
     """Something about the notebook as a whole: an unreadable file, a failing cell, a limit hit."""
 
-    #: unreadable | cell_error | cell_timeout | output_capped | course_tests | worker_crash | sandbox | grader_error
-    #: | refused
+    #: unreadable | cell_error | cell_timeout | output_capped | course_tests | cell_numbering | worker_crash
+    #: | sandbox | grader_error | refused
     kind: str
     message: str
-    cell: int | None = None  #: 1-based index among the notebook's code cells
+    cell: int | None = None  #: 1-based index among the notebook's code cells (messages name cells as Jupyter does)
 
 
 @dataclass

@@ -6,6 +6,7 @@ import re
 
 from graders.cases import Case
 from graders.frames import Frames, call_values
+from graders.notebook import cell_name
 from graders.portable.checks import (
     MSG_PASSED,
     PASSED,
@@ -22,11 +23,11 @@ from graders.shortcut import QuickJudge
 from graders.spec import AssignmentSpec
 
 MSG_CASES_PASSED = "{passed} of {total} cases passed."
-MSG_CELL_MAY_DEFINE = "Cell {cell} failed ({detail}); if it was meant to define {name}, fix that cell first."
-MSG_CELL_ERROR = "Cell {cell} raised {detail}. The cells after it still ran."
-MSG_CELL_TIMEOUT = "Cell {cell} was stopped: {detail}. The cells after it still ran."
-MSG_CELL_CRASHED = "Cell {cell} crashed the process that ran it ({detail}). The cells after it still ran."
-MSG_OUTPUT_CAPPED = "Cell {cell} printed more than the grader keeps; the rest of its output was dropped."
+MSG_CELL_MAY_DEFINE = "{cell} failed ({detail}); if it was meant to define {name}, fix that cell first."
+MSG_CELL_ERROR = "{cell} raised {detail}. The cells after it still ran."
+MSG_CELL_TIMEOUT = "{cell} was stopped: {detail}. The cells after it still ran."
+MSG_CELL_CRASHED = "{cell} crashed the process that ran it ({detail}). The cells after it still ran."
+MSG_OUTPUT_CAPPED = "{cell} printed more than the grader keeps; the rest of its output was dropped."
 MSG_NOT_RUN = "the grading of this notebook stopped before this case"
 MSG_ASSERTS = (
     "An assert in your code failed on {count} of {total} cases ({where}). The grader does not stop "
@@ -78,6 +79,10 @@ def _starred_course_modules(sources: list[str]) -> list[str]:
     return sorted({m for source in sources for m in star.findall(source)})
 
 
+def _capital(label: str) -> str:
+    return label[:1].upper() + label[1:]
+
+
 def notebook_events(cell_reports: list[dict], omitted: dict | None = None,
                     cell_sources: list[str] | None = None) -> list[NotebookEvent]:
     """Events for cells that failed, hung, crashed or printed too much (1-based cell numbers):
@@ -88,7 +93,7 @@ def notebook_events(cell_reports: list[dict], omitted: dict | None = None,
     sources = cell_sources or []
     failed = any(report.get("status") == "error" for report in cell_reports if isinstance(report, dict))
     starred = _starred_course_modules(sources) if failed else []
-    course: list[tuple[int, str]] = []
+    course: list[tuple[int, str, str]] = []
     events: list[NotebookEvent] = []
     more: dict[str, int] = {}
     for status, count in (omitted or {}).items():
@@ -100,22 +105,23 @@ def notebook_events(cell_reports: list[dict], omitted: dict | None = None,
             more[status] = more.get(status, 0) + 1
             continue
         cell = int(report.get("index", 0)) + 1
+        label = _capital(cell_name(sources, cell - 1))
         status, detail = report.get("status"), str(report.get("detail", ""))[:600]
         helper = _course_helper(detail, starred, sources) if status == "error" else None
         if helper:
-            course.append((cell, helper))
+            course.append((cell, label, helper))
         elif status == "error":
-            events.append(NotebookEvent("cell_error", MSG_CELL_ERROR.format(cell=cell, detail=detail), cell))
+            events.append(NotebookEvent("cell_error", MSG_CELL_ERROR.format(cell=label, detail=detail), cell))
         elif status == "timeout":
-            events.append(NotebookEvent("cell_timeout", MSG_CELL_TIMEOUT.format(cell=cell, detail=detail), cell))
+            events.append(NotebookEvent("cell_timeout", MSG_CELL_TIMEOUT.format(cell=label, detail=detail), cell))
         elif status == "crashed":
-            events.append(NotebookEvent("cell_crashed", MSG_CELL_CRASHED.format(cell=cell, detail=detail), cell))
+            events.append(NotebookEvent("cell_crashed", MSG_CELL_CRASHED.format(cell=label, detail=detail), cell))
         if report.get("output_capped"):
-            events.append(NotebookEvent("output_capped", MSG_OUTPUT_CAPPED.format(cell=cell), cell))
+            events.append(NotebookEvent("output_capped", MSG_OUTPUT_CAPPED.format(cell=label), cell))
     if course:
-        cells = [cell for cell, _ in course]
-        names = sorted({name for _, name in course})
-        cell_words = ("Cell %d" % cells[0]) if len(cells) == 1 else "Cells " + ", ".join(map(str, cells))
+        cells = [cell for cell, _, _ in course]
+        names = sorted({name for _, _, name in course})
+        cell_words = ", ".join([course[0][1]] + [cell_name(sources, cell - 1) for cell in cells[1:]])
         events.append(NotebookEvent("course_tests", MSG_COURSE_TESTS.format(
             cells=cell_words, verb="uses" if len(cells) == 1 else "use",
             names=", ".join(names[:4]) + (", ..." if len(names) > 4 else ""),
@@ -223,7 +229,8 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
             index = report.get("index")
             sources = cell_sources or []
             source = sources[index] if isinstance(index, int) and 0 <= index < len(sources) else ""
-            cell_reports.append(dict(report, source_head=source))
+            label = _capital(cell_name(cell_sources, index)) if isinstance(index, int) else "A cell"
+            cell_reports.append(dict(report, source_head=source, label=label))
     outcomes = {entry.get("id"): entry for entry in reply.get("calls", []) if isinstance(entry, dict)}
     frames = Frames(blob)
     judge = quick or QuickJudge(cases, case_tolerances(spec, cases))
@@ -297,7 +304,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
 
 
 MSG_IMPORT_FAILED = (
-    "Cell {cell} failed ({detail}), so {name}, which it imports, is undefined in every cell after "
+    "{cell} failed ({detail}), so {name}, which it imports, is undefined in every cell after "
     "it: fix that cell first."
 )
 _UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
@@ -314,7 +321,7 @@ def _import_notes(case_results: list[CaseResult], cell_reports: list[dict]) -> l
                            % (name, name, name), re.M)
         for report in cell_reports:
             if report.get("status") != "ok" and binds.search(report.get("source_head", "")):
-                return [MSG_IMPORT_FAILED.format(cell=int(report.get("index", 0)) + 1, name=found.group(1),
+                return [MSG_IMPORT_FAILED.format(cell=report.get("label", "A cell"), name=found.group(1),
                                                  detail=str(report.get("detail", ""))[:200])]
     return []
 
@@ -416,7 +423,7 @@ def _cell_notes(name, case_results, cell_reports):
     notes = []
     for report in cell_reports:
         if report.get("status") != "ok" and ("def %s" % name) in report.get("source_head", "def %s" % name):
-            notes.append(MSG_CELL_MAY_DEFINE.format(cell=int(report.get("index", 0)) + 1,
+            notes.append(MSG_CELL_MAY_DEFINE.format(cell=report.get("label", "A cell"),
                                                     detail=str(report.get("detail", ""))[:300], name=name))
     return notes[:2]
 

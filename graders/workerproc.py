@@ -101,7 +101,11 @@ class WorkerProcess:
         receiving the last: the worker then starts it while the caller judges the previous reply.
         """
         token = secrets.token_hex(8)
-        request = {"op": "run", "job": token, "cells": cells, "calls": positions, "limits": limits or {}}
+        limits = dict(limits or {})
+        labels = getattr(cells, "labels", None)  # a notebook's cells are named in its feedback as they are in Jupyter
+        if labels is not None:
+            limits["cell_labels"] = list(labels)
+        request = {"op": "run", "job": token, "cells": list(cells), "calls": positions, "limits": limits}
         self._write(wire.encode_frame(request))
         self._in_flight.add(token)
         return token

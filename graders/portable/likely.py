@@ -127,11 +127,12 @@ def one_diagnosis(sentences):
     return found.pop() if len(found) == 1 else None
 
 
-_WHERE = re.compile(r"\s*\((?:cell|line) \d+.*\)\s*$", re.S)  # the worker's place, code included
+_WHERE = re.compile(r"\s*\((?:cell \d+|In \[\d+\]|line \d+).*\)\s*$", re.S)  # the worker's place, code included
 
 
 def same_error(student, variant):
-    """Same exception type and message; a ``(cell 3, line 2)`` suffix is ignored."""
+    """Same exception type and message; a ``(In [3], line 2)`` or ``(cell 3, line 2)`` suffix is
+    ignored."""
     def normal(text):
         return " ".join(_WHERE.sub("", str(text)).split())[:200]
 

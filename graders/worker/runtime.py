@@ -75,16 +75,17 @@ class CappedOutput(io.TextIOBase):
         return text, capped
 
 
-def _error_summary(error, filename_prefix="<cell"):
-    """``NameError: name 'x' is not defined (cell 3, line 2: `y = x + 1`)``, without the worker's
-    own frames. For an error inside a call, the place is the student's line in the called function
+def _error_summary(error):
+    """``NameError: name 'x' is not defined (In [3], line 2: `y = x + 1`)``, without the worker's
+    own frames (a cell is named as :func:`graders.notebook.code_cells` names it). For an error
+    inside a call, the place is the student's line in the called function
     that made the failing call (the outermost frame in their code), then, when that is elsewhere,
-    the line that failed: ``(cell 9, line 6: `... = linear_backward(dZ, cache)`; it failed in cell
-    7, line 4: `...`)``."""
+    the line that failed: ``(In [9], line 6: `... = linear_backward(dZ, cache)`; it failed in
+    In [7], line 4: `...`)``."""
     text = "%s: %s" % (type(error).__name__, str(error)[:500])
     if isinstance(error, SyntaxError):
         return "%s: %s (line %s)" % (type(error).__name__, error.msg, error.lineno)
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(filename_prefix)]
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in _CELL_FILES]
     if frames:
         text += " (%s" % _place(frames[0])
         if frames[-1] is not frames[0]:
@@ -232,7 +233,8 @@ def run_child(event_fd, cells, calls, plans, start_cell, start_call, report_cell
         if report and resuming:
             emit.send({"type": "resumed"})  # the silent re-run is over: the step timer starts now
             resuming = False
-        event = _run_cell(index, source, namespace, limits.get("cell_seconds", 10), output)
+        event = _run_cell(index, source, namespace, limits.get("cell_seconds", 10), output,
+                          cell_label(limits.get("cell_labels"), index))
         if report:
             emit.send(event)
     if resuming:
@@ -279,33 +281,44 @@ _FAILED_ASSERTS: list = []
 
 
 class _AssertRecorder(ast.NodeTransformer):
-    """``assert test, message`` becomes ``if not test: <hook>("cell 3, line 7")``."""
+    """``assert test, message`` becomes ``if not test: <hook>("In [3], line 7")``."""
 
-    def __init__(self, cell):
-        self.cell = cell
+    def __init__(self, label):
+        self.label = label
 
     def visit_Assert(self, node):
-        where = ast.Constant("cell %d, line %d" % (self.cell, node.lineno))
+        where = ast.Constant("%s, line %d" % (self.label, node.lineno))
         call = ast.Call(ast.Name(ASSERT_HOOK, ast.Load()), [where], [])
         replacement = ast.If(ast.UnaryOp(ast.Not(), node.test), [ast.Expr(call)], [])
         return ast.copy_location(replacement, node)
 
 
-def _compile_cell(source, index):
-    filename = "<cell %d>" % (index + 1)
+_CELL_FILES: set = set()  #: the file names the cells were compiled under
+
+
+def cell_label(labels, index):
+    """The cell's name from the run's ``cell_labels`` when they are well formed, else ``cell n``."""
+    if isinstance(labels, list) and index < len(labels) and isinstance(labels[index], str):
+        return labels[index][:40]
+    return "cell %d" % (index + 1)
+
+
+def _compile_cell(source, label):
+    filename = "<%s>" % label
+    _CELL_FILES.add(filename)
     # tracebacks then show the student's own lines (the cell is not a file linecache could read)
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     if "assert" not in source:
         return compile(source, filename, "exec")
-    tree = _AssertRecorder(index + 1).visit(ast.parse(source, filename))
+    tree = _AssertRecorder(label).visit(ast.parse(source, filename))
     return compile(ast.fix_missing_locations(tree), filename, "exec")
 
 
-def _run_cell(index, source, namespace, seconds, output):
+def _run_cell(index, source, namespace, seconds, output, label=None):
     started = time.perf_counter()
     event = {"type": "cell", "index": index, "status": "ok"}
     try:
-        code = _compile_cell(transform_cell(source), index)
+        code = _compile_cell(transform_cell(source), label or "cell %d" % (index + 1))
         _timed(seconds, exec, code, namespace)
     except StepTimeout:
         event.update(status="timeout", detail="stopped after %g s" % seconds)

@@ -44,7 +44,7 @@ FAST = Limits(cell_seconds=1, call_seconds=0.5, notebook_seconds=30, memory_mb=7
 #: as FAST, but a cell may take long enough to touch the whole memory limit on a loaded machine
 ROOMY = Limits(cell_seconds=30, call_seconds=0.5, notebook_seconds=60, memory_mb=768)
 ATTACK_COMM = "dnnattack"  #: attacks name the processes they start so the tests can look for them
-_REPORT = re.compile(r"REPORT ([^()]*?)(?: \(cell \d+, line \d+[:;)]|$)")  # the worker's place follows
+_REPORT = re.compile(r"REPORT ([^()]*?)(?: \((?:cell \d+|In \[\d+\]), line \d+[:;)]|$)")  # the worker's place follows
 
 
 @dataclass(frozen=True)
