@@ -27,6 +27,8 @@ _FLOAT64 = np.dtype(np.float64)
 _MAX_FORMS = 8  #: forms remembered per case
 _MAX_SHIFTS = 64  #: trees remembered per form, one per number its first array can have in a frame
 _MAX_PLANS = 64  #: comparisons remembered, one per set of quick candidates and their forms
+_MAX_FRAMES = 16  #: frame layouts remembered (each by its header text)
+_MAX_FRAME_TEXT = 256 * 1024  #: a longer header is matched every time, never remembered
 _ARRAY = ("array",)  #: stands for an array in a skeleton (JSON never holds a tuple: no value poses as it)
 
 
@@ -156,28 +158,36 @@ class QuickJudge:
         self.layouts = [ExpectedLayout.of(case.expected) for case in cases]
         self.tolerances = tolerances
         self._plans: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._frames: dict[tuple, list] = {}
 
     def passes(self, entries: dict[int, dict], frames: Frames) -> set[int]:
         """The case positions whose calls pass the quick way (``entries``: the worker's report of
         each call, by case position)."""
-        candidates = []  # (position, form, frame bytes, start)
+        members: dict[tuple, list[tuple[int, int]]] = {}  # frame -> (position, slot) of its calls
         for position, entry in entries.items():
             layout = self.layouts[position] if 0 <= position < len(self.layouts) else None
-            if layout is None or entry.get("status") != "ok" or "frame" not in entry:
+            frame, slot = entry.get("frame"), entry.get("slot", position)
+            if layout is None or entry.get("status") != "ok" or type(slot) is not int or type(frame) is not list \
+                    or len(frame) != 2 or not all(type(number) is int for number in frame):
                 continue
+            members.setdefault(tuple(frame), []).append((position, slot))
+        candidates: list[tuple[int, _Form, memoryview, int]] = []  # (position, form, frame bytes, start)
+        for where, calls in members.items():
             try:
-                header, data, only_ints = frames.parsed(entry["frame"])
-                slot = entry.get("slot", position)
-                if type(slot) is not int:
-                    continue
-                values, arrays = header.get("values"), header.get("arrays")
-                if type(values) is not dict or type(arrays) is not list or ("a%d" % slot) in values:
-                    continue  # no values, or the call changed its inputs: the full ladder says how
-                found = layout.match(values.get("v%d" % slot), arrays, data, only_ints)
-            except (ValueError, TypeError, KeyError, IndexError, RecursionError, OverflowError):
+                text, data = frames.raw(list(where))
+            except ValueError:
                 continue  # malformed: the full way turns it into the right verdict
-            if found is not None:
-                candidates.append((position, found[0], data, found[1]))
+            # what is matched depends only on the header, the data's length and the calls: a frame
+            # laid out as one seen before (every correct notebook's is) is not parsed again
+            key = (text, len(data), tuple(calls))
+            found = self._frames.get(key)
+            if found is None:
+                found = self._match_frame(list(where), calls, frames)
+                if len(text) <= _MAX_FRAME_TEXT and all(form.kept for _, form, _ in found):
+                    if len(self._frames) >= _MAX_FRAMES:
+                        self._frames.pop(next(iter(self._frames)))
+                    self._frames[key] = found
+            candidates.extend((position, form, data, start) for position, form, start in found)
         if not candidates:
             return set()
         expected, threshold, ends = self._plan(candidates)
@@ -188,6 +198,30 @@ class QuickJudge:
         bad_before = np.concatenate(([0], np.cumsum(bad)))[ends]
         counts = np.diff(bad_before, prepend=0)
         return {candidate[0] for candidate, count in zip(candidates, counts.tolist()) if count == 0}
+
+    def _match_frame(self, where: list, calls: list[tuple[int, int]], frames: Frames) -> list[tuple[int, _Form, int]]:
+        """``(position, form, start)`` of each call of one frame whose value has its case's layout."""
+        found: list[tuple[int, _Form, int]] = []
+        try:
+            header, data, only_ints = frames.parsed(where)
+        except ValueError:
+            return found
+        values, arrays = header.get("values"), header.get("arrays")
+        if type(values) is not dict or type(arrays) is not list:
+            return found
+        for position, slot in calls:
+            if ("a%d" % slot) in values:
+                continue  # the call changed its inputs: the full ladder says how
+            layout = self.layouts[position]
+            if layout is None:
+                continue
+            try:
+                match = layout.match(values.get("v%d" % slot), arrays, data, only_ints)
+            except (ValueError, TypeError, KeyError, IndexError, RecursionError, OverflowError):
+                continue  # malformed: the full way turns it into the right verdict
+            if match is not None:
+                found.append((position, match[0], match[1]))
+        return found
 
     def _plan(self, candidates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The expected numbers, thresholds and each candidate's end, all candidates end to end."""

@@ -192,3 +192,23 @@ def test_a_malformed_frame_is_read_once():
         with pytest.raises(ValueError):
             frames.get([0, len(frame)])
     assert len(frames._split) == 1
+
+
+def test_a_frame_laid_out_as_one_seen_before_is_not_parsed_again_but_its_numbers_are_compared(monkeypatch):
+    judge = QuickJudge(CASES, TOLERANCES)
+    parsed = []
+    real = Frames.parsed
+    monkeypatch.setattr(Frames, "parsed", lambda self, where: parsed.append(where) or real(self, where))
+    assert passes(dict(EXPECTED), judge=judge) and len(parsed) == 1
+    assert passes(dict(EXPECTED), judge=judge) and len(parsed) == 1  # the same layout: matched from memory
+    assert not passes({key: value + 1 for key, value in EXPECTED.items()}, judge=judge) and len(parsed) == 1
+    assert not passes({key: np.full_like(value, np.nan) for key, value in EXPECTED.items()}, judge=judge)
+    assert passes(dict(reversed(list(EXPECTED.items()))), judge=judge) and len(parsed) == 2  # a new layout
+    # the same header for another case is another key: the call is matched against its own layout
+    other = next(i for i, case in enumerate(CASES) if case.function == "linear_forward")
+    frame = wire.encode_frame({}, {"v%d" % POSITION: dict(EXPECTED)})
+    entry = {"id": other, "status": "ok", "frame": [0, len(frame)], "slot": POSITION}
+    assert judge.passes({other: entry}, Frames(frame)) == set()
+    # a frame reference the worker could not have made is skipped, not a crash
+    bad = {"id": POSITION, "status": "ok", "frame": [[0], len(frame)], "slot": POSITION}
+    assert judge.passes({POSITION: bad}, Frames(frame)) == set()
