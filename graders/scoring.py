@@ -259,9 +259,12 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
     messages = {p: verdicts[p].message for p in verdicts}
     _split_by_item(spec, cases, calls, verdicts, credits, messages)
     capped = _public_needs_hidden(spec, cases, verdicts, credits)
+    positions_of: dict[str, list[int]] = {}
+    for position, case in enumerate(cases):
+        positions_of.setdefault(case.function, []).append(position)
     results = []
     for name, fspec in spec.functions.items():
-        positions = [i for i, case in enumerate(cases) if case.function == name]
+        positions = positions_of.get(name, [])
         case_results = [
             CaseResult(case_id=cases[p].id, visibility=cases[p].visibility, label=cases[p].label,
                        rung=verdicts[p].rung, passed=verdicts[p].passed, credit=round(credits[p], 6),
@@ -280,8 +283,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
             if line:
                 result.notes.append(MSG_PRECISION_LINE.format(name=result.name, line=line))
     for result in results:
-        result.notes.extend(_assert_notes(result, [outcomes.get(p) or {} for p, case in enumerate(cases)
-                                                   if case.function == result.name]))
+        result.notes.extend(_assert_notes(result, [outcomes.get(p) or {} for p in positions_of.get(result.name, [])]))
     failed = {r.name for r in results if r.status == "failed"}
     for result in results:
         if result.status != "failed":
@@ -293,7 +295,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
             # its own code may be right: the mistake is in a function it calls
             result.notes.append(MSG_DEPENDENCY.format(name=result.name, dependency=broken[0]))
         else:
-            positions = [i for i, case in enumerate(cases) if case.function == result.name]
+            positions = positions_of.get(result.name, [])
             failing = {c.case_id for c in result.cases if not c.passed}
             fspec = spec.functions[result.name]
             result.notes.extend(_diagnosis_notes(result.name, [(cases[p], calls[p]) for p in positions], failing,
