@@ -13,7 +13,9 @@ disagree on a verdict; the quick one only saves time.
 
 A dict may be built in any key order. The first value seen in a new order is matched item by
 item; its *form* (tree and array order) is then remembered, so later values built the same way
-match at once. What is remembered only decides how fast a value is matched, never whether.
+match at once. A whole frame laid out as one seen before (the same header text, data length and
+calls: every correct notebook's frame) reuses that frame's matches without parsing its header.
+What is remembered only decides how fast a value is matched, never whether.
 """
 
 from __future__ import annotations
