@@ -19,10 +19,15 @@ PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 
 
-def _libc():
-    import ctypes
+_LIBC: list = []  #: the C library, opened once per process (a zygote's children inherit it)
 
-    return ctypes.CDLL(None, use_errno=True)
+
+def _libc():
+    if not _LIBC:
+        import ctypes
+
+        _LIBC.append(ctypes.CDLL(None, use_errno=True))
+    return _LIBC[0]
 
 
 def prctl(option, value):
