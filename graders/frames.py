@@ -28,13 +28,7 @@ class Frames:
         """``(header text, data)`` of the frame at ``where``, the header not parsed; ValueError if
         the frame's head does not match its length."""
         offset, length = _key(where, len(self.view))
-        frame = self.view[offset:offset + length]
-        if length < wire._HEAD.size:
-            raise ValueError("frame shorter than its head")
-        text_len, blob_len = wire._HEAD.unpack_from(frame)
-        if wire._HEAD.size + text_len + blob_len != length or text_len > MAX_HEADER_BYTES:
-            raise ValueError("frame length does not match its head")
-        return bytes(frame[wire._HEAD.size:wire._HEAD.size + text_len]), frame[wire._HEAD.size + text_len:]
+        return wire.frame_parts(self.view[offset:offset + length], MAX_HEADER_BYTES)
 
     def parsed(self, where) -> tuple[dict, memoryview, bool]:
         """``(header, data, only_ints)``: as :meth:`get`, and whether the header holds no float and

@@ -146,12 +146,9 @@ def encode_frame(header, values=None, max_bytes=MAX_FRAME_BYTES, payload=None):
     return _HEAD.pack(_len(text), _len(blob)) + text + blob
 
 
-def split_frame(data, parse_float=None, max_header=None):
-    """``(header, blob)`` of one whole frame held in ``data`` (bytes); raises ``ValueError`` if malformed.
-
-    ``parse_float`` is handed to :func:`json.loads` (it sees every float of the header); a header
-    longer than ``max_header`` bytes is refused before it is parsed.
-    """
+def frame_parts(data, max_header=None):
+    """``(header text, blob)`` of one whole frame held in ``data``, the header not parsed; raises
+    ``ValueError`` if the frame's head does not match it or the header is over ``max_header`` bytes."""
     if len(data) < _HEAD.size:
         raise ValueError("frame shorter than its head")
     text_len, blob_len = _HEAD.unpack_from(data)
@@ -159,10 +156,20 @@ def split_frame(data, parse_float=None, max_header=None):
         raise ValueError("frame header of %d bytes is over the %d-byte cap" % (text_len, max_header))
     if _HEAD.size + text_len + blob_len != len(data):
         raise ValueError("frame length does not match its head")
-    header = json.loads(bytes(data[_HEAD.size:_HEAD.size + text_len]).decode("utf-8"), parse_float=parse_float)
+    return bytes(data[_HEAD.size:_HEAD.size + text_len]), data[_HEAD.size + text_len:]
+
+
+def split_frame(data, parse_float=None, max_header=None):
+    """``(header, blob)`` of one whole frame held in ``data`` (bytes); raises ``ValueError`` if malformed.
+
+    ``parse_float`` is handed to :func:`json.loads` (it sees every float of the header); a header
+    longer than ``max_header`` bytes is refused before it is parsed.
+    """
+    text, blob = frame_parts(data, max_header)
+    header = json.loads(text.decode("utf-8"), parse_float=parse_float)
     if type(header) is not dict:
         raise ValueError("frame header is not an object")
-    return header, data[_HEAD.size + text_len:]
+    return header, blob
 
 
 def read_frame(stream, max_bytes=MAX_FRAME_BYTES):
