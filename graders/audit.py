@@ -18,15 +18,19 @@ strengthen the hidden cases (``assignment.toml`` and ``tools/casegen.py``), neve
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+
+import numpy as np
 
 import reference.dnn
 from assignments.dnn_step_by_step.mistakes import CORRECT, VARIANTS, WRONG, Variant
 from graders.cases import Case, load_case_set
 from graders.diagnosis import run_variant, variant_outcome
-from graders.portable.checks import PASSED, judge_outcome
+from graders.portable import wire
+from graders.portable.checks import PASSED, chain_args, judge_chain, judge_outcome
 from graders.portable.likely import MSG_DIAGNOSIS
 from graders.result import GradeResult
 from graders.spec import load_spec
@@ -207,7 +211,29 @@ def fails_a_public_case(variant: Variant, cases: Iterable[Case] | None = None) -
                                 may_change_if_first=spec.may_change_if_first)
         if verdict.rung != PASSED:
             return True
+        if case.then and chain_verdict(variant, case, run.value) is not None:
+            return True
     return False
+
+
+def chain_verdict(variant: Variant, case: Case, value):
+    """The failing verdict of a chain case whose next steps, here the reference's own functions
+    (right on their own cases, as a student's may be), go wrong on what ``variant`` returned, or
+    None (see checks.judge_chain)."""
+    steps = list(case.then or ())
+    runs = []
+    for step in steps:
+        try:
+            with np.errstate(all="ignore"):
+                args = copy.deepcopy(chain_args(step, value, case.then_args or []))
+                runs.append(("ok", wire.roundtrip({"v": getattr(reference.dnn, step["function"])(*args)})["v"]))
+        except Exception as error:  # noqa: BLE001 - the variant's value made it fail
+            runs.append(("error", "%s: %s" % (type(error).__name__, error)))
+    spec = load_spec()
+    tolerances = {name: (f.rtol, f.atol) for name, f in spec.functions.items()}
+    fine = {step["function"] for step in steps}
+    return judge_chain(variant.function, steps, runs, case.then_expected or [], tolerances, fine, value,
+                       case.expected)
 
 
 @lru_cache(maxsize=1)

@@ -27,6 +27,32 @@ class Case:
     args: list
     expected: object
     args_wire: object = None  # encoded args, as stored; sent to the worker unchanged
+    #: a chain case (initialisers): the calls of the student's own next functions that take the
+    #: result on, each ``{"function": name, "args": [...]}`` where an argument is ``"result"`` or
+    #: ``{"input": k}`` (the k-th of ``then_args``), and what the reference's return there
+    then: tuple | None = None
+    then_args: list | None = None
+    then_expected: list | None = None
+    then_args_wire: object = None
+
+
+def case_from_entry(entry: dict) -> Case:
+    """A :class:`Case` from one entry of a case file."""
+    chain = entry.get("then")
+    return Case(
+        id=entry["id"],
+        function=entry["function"],
+        visibility=entry["visibility"],
+        label=entry["label"],
+        seed=entry["seed"],
+        args=decode_value(entry["args"]),
+        expected=decode_value(entry["expected"]),
+        args_wire=entry["args"],
+        then=tuple(chain) if chain else None,
+        then_args=decode_value(entry["then_args"]) if chain else None,
+        then_expected=decode_value(entry["then_expected"]) if chain else None,
+        then_args_wire=entry["then_args"] if chain else None,
+    )
 
 
 def load_case_set(public_only: bool = False, paths: dict[str, Path] | None = None) -> list[Case]:
@@ -39,18 +65,7 @@ def load_case_set(public_only: bool = False, paths: dict[str, Path] | None = Non
         if not path.exists():
             raise UserError("no %s case file at %s; run `dnngrade cases` to write it" % (kind, path))
         for entry in load_cases(path)["cases"]:
-            cases.append(
-                Case(
-                    id=entry["id"],
-                    function=entry["function"],
-                    visibility=entry["visibility"],
-                    label=entry["label"],
-                    seed=entry["seed"],
-                    args=decode_value(entry["args"]),
-                    expected=decode_value(entry["expected"]),
-                    args_wire=entry["args"],
-                )
-            )
+            cases.append(case_from_entry(entry))
     return cases
 
 

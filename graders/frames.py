@@ -81,7 +81,8 @@ def _key(where, size: int) -> tuple[int, int]:
 
 
 def call_values(reply: dict, frames: Frames, positions: set[int] | None = None) -> dict:
-    """Decode the calls' values from a worker reply: ``v<id>`` and ``a<id>`` per call (only the
+    """Decode the calls' values from a worker reply: ``v<id>``, ``a<id>`` and, for a chain case,
+    ``c<id>`` per call (only the
     calls whose id is in ``positions``, when given).
 
     The values come from student code, so each is validated on its own: a malformed one turns
@@ -98,10 +99,13 @@ def call_values(reply: dict, frames: Frames, positions: set[int] | None = None) 
                 raise ValueError("bad slot")
             value = reader.get("v%d" % slot)
             after = reader.get("a%d" % slot) if ("a%d" % slot) in reader else None
+            chain = reader.get("c%d" % slot) if ("c%d" % slot) in reader else None
         except (ValueError, TypeError, KeyError, RecursionError, OverflowError):
             entry.update(status="crashed", detail=MSG_MALFORMED)
             continue
         values["v%d" % entry["id"]] = value
         if after is not None:
             values["a%d" % entry["id"]] = after
+        if chain is not None:
+            values["c%d" % entry["id"]] = chain
     return values

@@ -15,6 +15,7 @@ from graders.portable.checks import (
     Verdict,
     item_calls,
     judge_calls,
+    judge_chain,
     steps_reached,
 )
 from graders.portable.likely import MSG_DEPENDENCY, MSG_DIAGNOSIS
@@ -172,6 +173,51 @@ def _split_by_item(spec: AssignmentSpec, cases: list[Case], calls: dict[int, Cal
                                                              percent=round(100 * earned, 1))
 
 
+_CHAIN_STATUSES = ("ok", "error", "timeout", "missing")
+
+
+def _chain_runs(raw, steps: int) -> list[tuple[str, object]]:
+    """A chain case's step reports (``[status, value or detail]`` each, untrusted) made safe: a
+    malformed one reads as an error of that step."""
+    runs: list[tuple[str, object]] = []
+    for index in range(steps):
+        run = raw[index] if type(raw) is list and index < len(raw) else None
+        if type(run) is not list or len(run) != 2 or run[0] not in _CHAIN_STATUSES:
+            runs.append(("error", "an unreadable report"))
+        elif run[0] == "error":
+            runs.append(("error", str(run[1])[:300]))
+        else:
+            runs.append((run[0], run[1]))
+    return runs
+
+
+def _judge_chains(spec: AssignmentSpec, cases: list[Case], reply: dict, frames: Frames, values: dict,
+                  verdicts: dict[int, Verdict], credits: dict[int, float], messages: dict[int, str]) -> None:
+    """Chain cases (``Case.then``) whose own value passed fail when one of the student's next
+    functions, right on its own cases, goes wrong on that value (see checks.judge_chain)."""
+    positions = [p for p, case in enumerate(cases) if case.then and verdicts[p].passed]
+    if not positions:
+        return
+    own: dict[str, bool] = {}
+    for p, case in enumerate(cases):
+        if not case.then:
+            own[case.function] = own.get(case.function, True) and bool(verdicts[p].passed)
+    fine = {name for name, passed in own.items() if passed}
+    tolerances = {name: (f.rtol, f.atol) for name, f in spec.functions.items()}
+    for p in positions:
+        case = cases[p]
+        steps = list(case.then or ())
+        if "c%d" % p not in values:
+            continue  # no report of the steps (a reply made by hand): judged on its own value
+        runs = _chain_runs(values["c%d" % p], len(steps))
+        verdict = judge_chain(case.function, steps, runs, case.then_expected or [], tolerances, fine,
+                              values.get("v%d" % p), case.expected)
+        if verdict is not None:
+            verdicts[p] = verdict
+            credits[p] = case_credit(verdict.rung, spec.partial_credit)
+            messages[p] = verdict.message
+
+
 MSG_PUBLIC_ONLY = (
     "{name} gives the right values on the public examples but on none of the hidden cases, so the "
     "public examples earn no more than the hidden cases do. Code that returns the printed numbers, or "
@@ -241,7 +287,8 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
     # what the notebook's source says about conventions and stubs matters only for calls judged in full
     squeezable = spec.squeezable_items(cell_sources or []) if full else ()
     stubs = stub_functions(cell_sources or [], sorted(whole)) if full else set()
-    values = call_values(reply, frames, set(full))
+    chained = {p for p, case in enumerate(cases) if case.then}
+    values = call_values(reply, frames, set(full) | chained)
     calls = {}
     for position in full:
         case = cases[position]
@@ -258,6 +305,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
     credits = {p: case_credit(verdicts[p].rung, spec.partial_credit) for p in verdicts}
     messages = {p: verdicts[p].message for p in verdicts}
     _split_by_item(spec, cases, calls, verdicts, credits, messages)
+    _judge_chains(spec, cases, reply, frames, values, verdicts, credits, messages)
     capped = _public_needs_hidden(spec, cases, verdicts, credits)
     positions_of: dict[str, list[int]] = {}
     for position, case in enumerate(cases):
@@ -298,7 +346,9 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
             positions = positions_of.get(result.name, [])
             failing = {c.case_id for c in result.cases if not c.passed}
             fspec = spec.functions[result.name]
-            result.notes.extend(_diagnosis_notes(result.name, [(cases[p], calls[p]) for p in positions], failing,
+            # (a function whose cases all passed the quick way fails only on a chain case, which says why)
+            result.notes.extend(_diagnosis_notes(result.name, [(cases[p], calls[p]) for p in positions if p in calls],
+                                                 failing,
                                                  fspec.rtol, fspec.atol))
         result.notes.extend(_cell_notes(result.name, result.cases, cell_reports))
         result.notes.extend(_import_notes(result.cases, cell_reports))

@@ -68,9 +68,16 @@ class WorkerProcess:
             self.proc = proc or launch.spawn(**WORKER_PIPES)
         except OSError as error:
             raise WorkerDied("the worker could not be started (%s)" % error) from None
-        calls = [{"function": case.function, "seed": case.seed} for case in self.cases]
+        calls: list[dict[str, object]] = [{"function": case.function, "seed": case.seed} for case in self.cases]
+        inputs: dict = {"args": [case.args for case in self.cases]}
+        if any(case.then for case in self.cases):
+            # chain cases: the next functions that take a call's result on, and their other inputs
+            for call, case in zip(calls, self.cases):
+                if case.then:
+                    call["then"] = list(case.then)
+            inputs["then_args"] = [case.then_args for case in self.cases]
         header = {"op": "setup", "calls": calls, "limits": self.limits}
-        self._write(wire.encode_frame(header, {"args": [case.args for case in self.cases]}))
+        self._write(wire.encode_frame(header, inputs))
         reply = self._read(timeout=timeout)
         if reply[0].get("op") == "error":
             raise WorkerDied("the worker refused to start: %s" % str(reply[0].get("detail"))[:300])

@@ -19,6 +19,7 @@ from assignments.dnn_step_by_step.mistakes import (
     variants_for,
     wrong_variants,
 )
+from graders.audit import chain_verdict
 from graders.cases import load_case_set
 from graders.diagnosis import run_variant, variant_function, variant_outcome
 from graders.portable.checks import judge_outcome
@@ -36,10 +37,13 @@ def verdicts(entry):
         if case.function != entry.function:
             continue
         run = run_variant(entry, case)
-        found.append(judge_outcome(
+        verdict = judge_outcome(
             entry.function, variant_outcome(entry, run), case.expected, case.args, run.value, run.args_after,
             rtol=fspec.rtol, atol=fspec.atol, hidden=case.visibility == "hidden", label=case.label,
-            may_change_if_first=fspec.may_change_if_first))
+            may_change_if_first=fspec.may_change_if_first)
+        if verdict.passed and case.then:  # a chain case: the next functions take the value on
+            verdict = chain_verdict(entry, case, run.value) or verdict
+        found.append(verdict)
     return found
 
 

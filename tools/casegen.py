@@ -15,9 +15,10 @@ from typing import Any, Callable
 import numpy as np
 
 import reference
-from graders.cases import Case
+from graders.cases import case_from_entry
 from graders.diagnosis import public_runs
-from graders.portable.casefile import CASEFILE_FORMAT, decode_value, dumps_cases, encode_value
+from graders.portable.casefile import CASEFILE_FORMAT, dumps_cases, encode_value
+from graders.portable.checks import chain_args
 from graders.spec import AssignmentSpec
 
 
@@ -27,6 +28,10 @@ class CaseInputs:
 
     args: list
     label: str
+    #: a chain case: calls of other graded functions that take the result on (see
+    #: :func:`initialised_network`), and the inputs those calls take besides it
+    then: list | None = None
+    then_args: list | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,6 +198,23 @@ def deep_dims(rng, layer_dims):
     return CaseInputs([list(layer_dims)], "layer_dims=%s (L=%d)" % (list(layer_dims), len(layer_dims) - 1))
 
 
+def initialised_network(rng, layer_dims, m, learning_rate=0.1):
+    """An initialiser's case whose result the student's own next functions take on: forward
+    propagation on fresh inputs, then one update with fresh gradients. A dict with keys the course's
+    functions do not expect (they count the layers as ``len(parameters) // 2``) fails here."""
+    shapes = {}
+    for l in range(1, len(layer_dims)):
+        shapes["W%d" % l] = np.zeros((layer_dims[l], layer_dims[l - 1]))
+        shapes["b%d" % l] = np.zeros((layer_dims[l], 1))
+    X = rng.standard_normal((layer_dims[0], m))
+    grads = _fake_grads(rng, shapes)
+    then = [{"function": "L_model_forward", "args": [{"input": 0}, "result"]},
+            {"function": "update_parameters", "args": ["result", {"input": 1}, {"input": 2}]}]
+    return CaseInputs([list(layer_dims)], "layer_dims=%s (L=%d), its result then taken on by your L_model_forward "
+                      "and update_parameters" % (list(layer_dims), len(layer_dims) - 1),
+                      then=then, then_args=[X, grads, learning_rate])
+
+
 def layer_inputs(rng, n_prev, n, m):
     A, W, b = _layer(rng, n_prev, n, m)
     return CaseInputs([A, W, b], "W of shape (%d, %d), m=%d" % (n, n_prev, m))
@@ -301,6 +323,7 @@ HIDDEN_GENERATORS: dict[str, Callable[..., CaseInputs]] = {
     for generator in (
         shallow_dims,
         deep_dims,
+        initialised_network,
         layer_inputs,
         activation_inputs,
         network_inputs,
@@ -344,7 +367,7 @@ def _case(spec: AssignmentSpec, function: str, kind: str, index: int, inputs: Ca
 
 
 def _case_entry(spec: AssignmentSpec, function: str, kind: str, index: int, inputs: CaseInputs) -> dict:
-    return {
+    entry = {
         "id": "%s/%s/%d" % (function, kind, index),
         "function": function,
         "visibility": kind,
@@ -355,6 +378,18 @@ def _case_entry(spec: AssignmentSpec, function: str, kind: str, index: int, inpu
         "args": encode_value(inputs.args),
         "expected": encode_value(_expected(function, inputs)),
     }
+    if inputs.then:
+        entry["then"] = inputs.then
+        entry["then_args"] = encode_value(inputs.then_args)
+        entry["then_expected"] = encode_value(_chain_expected(function, inputs))
+    return entry
+
+
+def _chain_expected(function: str, inputs: CaseInputs) -> list:
+    """What the reference's next functions return on the reference's result (see CaseInputs.then)."""
+    result = _expected(function, inputs)
+    return [getattr(reference, step["function"])(*_copy(chain_args(step, result, inputs.then_args)))
+            for step in inputs.then or []]
 
 
 def _generated(entry: dict, seed: int) -> CaseInputs:
@@ -362,10 +397,8 @@ def _generated(entry: dict, seed: int) -> CaseInputs:
     return HIDDEN_GENERATORS[entry["generator"]](np.random.default_rng(seed), **params)
 
 
-def _as_case(entry: dict) -> Case:
-    return Case(id=entry["id"], function=entry["function"], visibility=entry["visibility"],
-                label=entry["label"], seed=entry["seed"], args=decode_value(entry["args"]),
-                expected=decode_value(entry["expected"]), args_wire=entry["args"])
+def _as_case(entry: dict):
+    return case_from_entry(entry)
 
 
 def build_cases(spec: AssignmentSpec) -> dict[str, dict]:

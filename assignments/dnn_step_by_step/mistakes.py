@@ -404,6 +404,33 @@ def initialize_parameters_deep(layer_dims):
     return parameters
 ''')
 
+_wrong("initialize_parameters_deep", "extra_keys_break_the_layer_count",
+       "The dict holds keys besides the W and b of each layer. The next functions count the layers "
+       "as len(parameters) // 2, so two extra keys or more make them look for a layer that does not "
+       "exist: keep only W1, b1, W2, b2, ... in parameters.", '''
+def initialize_parameters_deep(layer_dims):
+    np.random.seed(3)
+    parameters = {}
+    L = len(layer_dims)
+    for l in range(1, L):
+        parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01
+        parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
+    parameters["L"] = L - 1
+    parameters["layer_dims"] = list(layer_dims)
+    return parameters
+''')
+
+# one extra key leaves len(parameters) // 2 as it was: the next functions still work, so it costs nothing
+_correct("initialize_parameters_deep", "one_extra_key", '''
+def initialize_parameters_deep(layer_dims):
+    np.random.seed(3)
+    parameters = {"L": len(layer_dims) - 1}
+    for l in range(1, len(layer_dims)):
+        parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01
+        parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
+    return parameters
+''')
+
 _correct("initialize_parameters_deep", "caller_seeded", '''
 def initialize_parameters_deep(layer_dims):
     # relies on the caller having seeded NumPy

@@ -243,6 +243,91 @@ def judge_outcome(name, outcome, expected, args, value=None, args_after=None, rt
                              may_change_if_first)])[0]
 
 
+# -- chain cases --------------------------------------------------------------------------------
+#
+# An initialiser's result is what the student's next functions take on. A chain case (``then`` in
+# a case file) gives the result of an initialiser's case to the student's own L_model_forward and
+# update_parameters; the case fails when one of them, right on its own cases, goes wrong on it.
+
+MSG_CHAIN = (
+    "{name} returns the right values here, but your {step}, which passes its own cases, {what} when "
+    "given the dict {name} returned.{why}"
+)
+MSG_CHAIN_EXTRA_KEYS = (
+    " That dict has keys besides the W and b of each layer ({keys}). The course's functions count "
+    "the layers as len(parameters) // 2, so extra keys change the count: keep them out of the dict."
+)
+MSG_CHAIN_EXTRA_KEY = (
+    " That dict has keys besides the W and b of each layer ({keys}), which your {step} does not "
+    "expect: keep them out of the dict."
+)
+MSG_CHAIN_OTHER = (
+    " Build the dict as the printed example shows it: the keys W1, b1, W2, b2, ... in that order, "
+    "each a NumPy array, and nothing else."
+)
+MSG_CHAIN_WRONG = "returned other values than it does on a dict of the W and b entries alone"
+MAX_CHAIN_STEPS = 4
+
+
+def chain_args(step, result, inputs):
+    """The arguments of one step of a chain case: ``"result"`` is the initialiser's result,
+    ``{"input": k}`` the k-th of the case's ``then_args``."""
+    args = []
+    for ref in step["args"]:
+        if ref == "result":
+            args.append(result)
+        elif isinstance(ref, dict) and type(ref.get("input")) is int and 0 <= ref["input"] < len(inputs):
+            args.append(inputs[ref["input"]])
+        else:
+            raise ValueError("bad chain argument %r" % (ref,))
+    return args
+
+
+def judge_chain(name, steps, runs, expected, tolerances, fine, result=None, reference_result=None):
+    """The failing verdict of a chain case whose own value passed, or None when every step that
+    can be judged is right.
+
+    ``steps`` are the case's ``then``; ``runs`` what each step did, ``(status, value_or_detail)``
+    with status ``"ok"``, ``"error"``, ``"timeout"`` or ``"missing"`` (trusted callers validate
+    them); ``expected`` what the reference's steps return; ``tolerances`` step -> ``(rtol, atol)``;
+    ``fine`` the step functions that pass their own cases (a step that fails its own cases is
+    not judged here: that mistake costs points in its own function). ``result`` and
+    ``reference_result`` (the returned dict and the expected one) let the message name extra keys.
+    """
+    for step, run, wanted in zip(steps[:MAX_CHAIN_STEPS], runs, expected):
+        function = step["function"]
+        if function not in fine:
+            continue
+        status, detail = run
+        if status == "ok":
+            rtol, atol = tolerances.get(function, (1e-5, 1e-8))
+            verdict = judge_calls([Call(function, {"status": "ok"}, wanted, [], detail, None, rtol, atol,
+                                        hidden=True)])[0]
+            if verdict.passed:
+                continue
+            what = MSG_CHAIN_WRONG
+        elif status == "error":
+            what = "raised %s" % str(detail)[:400]
+        elif status == "timeout":
+            what = "did not finish"
+        else:
+            continue  # not defined (its own cases say so)
+        return Verdict("structure", False, MSG_CHAIN.format(name=name, step=function, what=what,
+                                                             why=_chain_why(result, reference_result, function)))
+    return None
+
+
+def _chain_why(result, reference_result, step):
+    if isinstance(result, dict) and isinstance(reference_result, dict):
+        extra = [key for key in result if key not in reference_result]
+        if extra:
+            words = ", ".join(repr(key)[:30] for key in extra[:4]) + (", ..." if len(extra) > 4 else "")
+            if len(result) // 2 != len(reference_result) // 2:
+                return MSG_CHAIN_EXTRA_KEYS.format(keys=words)
+            return MSG_CHAIN_EXTRA_KEY.format(keys=words, step=step)
+    return MSG_CHAIN_OTHER
+
+
 def judge_calls(calls):
     """Judge many calls at once; the values rung runs as one vectorised pass over all of them.
 

@@ -19,7 +19,7 @@ import traceback
 import numpy as np
 
 from .casefile import decode_value, load_cases
-from .checks import PASSED, graded_part, judge_outcome, looks_unimplemented, parameter_names
+from .checks import PASSED, chain_args, graded_part, judge_chain, judge_outcome, looks_unimplemented, parameter_names
 from .likely import MSG_DEPENDENCY, MSG_DIAGNOSIS, Run, array_snapshot, behaves_like, changes_since, one_diagnosis
 from .wire import roundtrip
 
@@ -79,9 +79,18 @@ def run_case(function, case, quiet=False):
     """Call ``function`` on one stored case (an entry of a case file) and judge it.
 
     The function gets fresh copies of the inputs; NumPy is seeded first when the case says so; what
-    the function prints is swallowed when ``quiet``. Returns a :class:`~.checks.Verdict`.
+    the function prints is swallowed when ``quiet``. Returns a :class:`~.checks.Verdict`. A chain
+    case (``then``) is also judged by the function's own next functions, as the grader does, when
+    the public cases file is at hand to vouch for them.
     """
-    return run_case_in_full(function, case, quiet).verdict
+    run = run_case_in_full(function, case, quiet)
+    if case.get("then") and run.verdict.rung == PASSED:
+        try:
+            document = load_cases(_case_file())
+        except FileNotFoundError:
+            return run.verdict  # without the public cases the next functions cannot be vouched for
+        return _chain_verdict(function, case["function"], run, document) or run.verdict
+    return run.verdict
 
 
 def run_case_in_full(function, case, quiet=False):
@@ -131,6 +140,9 @@ def run_public_cases(function, cases_path=None):
     if not cases:
         return CheckReport(name, False, MSG_NO_CASES.format(name=name))
     runs = [run_case_in_full(function, case) for case in cases]
+    for run in runs:
+        if run.case.get("then") and run.verdict.rung == PASSED:
+            run.verdict = _chain_verdict(function, name, run, document) or run.verdict
     failing = [(index, run) for index, run in enumerate(runs, start=1) if run.verdict.rung != PASSED]
     if not failing:
         return CheckReport(name, True, MSG_SUCCESS.format(name=name, count=len(cases),
@@ -144,6 +156,32 @@ def run_public_cases(function, cases_path=None):
         return CheckReport(name, False, "\n".join(lines))  # nothing written yet: nothing more to say
     lines.extend(_dependency_notes(function, name, document) or _likely_notes(name, runs, document))
     return CheckReport(name, False, "\n".join(lines))
+
+
+def _chain_verdict(function, name, run, document):
+    """A chain case's verdict by the notebook's own next functions (see checks.judge_chain): those
+    that are defined and pass their own public cases are given what ``function`` returned."""
+    namespace = getattr(function, "__globals__", {})
+    steps = run.case["then"]
+    fine, runs, tolerances = set(), [], {}
+    for step in steps:
+        helper = namespace.get(step["function"])
+        if not callable(helper):
+            runs.append(("missing", None))
+            continue
+        own = [case for case in document["cases"] if case["function"] == step["function"] and not case.get("then")]
+        if own and all(run_case_in_full(helper, case, quiet=True).verdict.rung == PASSED for case in own):
+            fine.add(step["function"])
+            tolerances[step["function"]] = own[0].get("rtol", 1e-5), own[0].get("atol", 1e-8)
+        args = chain_args(step, roundtrip({"v": run.value})["v"], decode_value(run.case["then_args"]))
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                value = helper(*args)
+            runs.append(("ok", roundtrip({"v": value})["v"]))
+        except Exception as raised:  # noqa: BLE001
+            runs.append(("error", "%s: %s" % (type(raised).__name__, str(raised)[:200])))
+    return judge_chain(name, steps, runs, decode_value(run.case["then_expected"]), tolerances, fine,
+                       run.value, decode_value(run.case["expected"]))
 
 
 def _dependency_notes(function, name, document):

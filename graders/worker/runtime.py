@@ -28,7 +28,7 @@ import traceback
 
 import numpy as np
 
-from ..portable.checks import parameter_names
+from ..portable.checks import MAX_CHAIN_STEPS, chain_args, parameter_names
 from ..portable.sealed import call_bytes, unseal
 from ..portable.wire import decode_values, encode_frame, read_frame, split_frame
 from .identity import UID_BASE
@@ -129,6 +129,8 @@ class _Emitter:
                 self.values["v%d" % position] = values["value"]
                 if "args_after" in values:
                     self.values["a%d" % position] = values["args_after"]
+                if "chain" in values:
+                    self.values["c%d" % position] = values["chain"]
             self.steps.append(header)
             if (not self.buffered or len(self.steps) >= FLUSH_STEPS
                     or time.monotonic() - self.flushed_at >= FLUSH_SECONDS):
@@ -366,11 +368,39 @@ def _run_call(position, call, plan, namespace, seconds, output, stand_ins=None):
     if _FAILED_ASSERTS:
         header["asserts_failed"] = [str(where) for where in _FAILED_ASSERTS[:MAX_ASSERTS]]
     changes = plan.changes(fresh, copies)
+    values = {"value": value}
+    if call.get("then"):
+        values["chain"] = _run_chain(call, value, namespace, seconds, output)
     if not changes:
-        return header, {"value": value}
+        return header, values
     header["changes"] = changes
     header["arg_names"] = parameter_names(function)
-    return header, {"value": value, "args_after": fresh}
+    values["args_after"] = fresh
+    return header, values
+
+
+def _run_chain(call, result, namespace, seconds, output):
+    """A chain case's next steps (see graders.cases.Case.then): each of the student's functions
+    named there, called on copies of the result and of the case's other inputs, with its own time
+    limit. Returns ``[status, value or detail]`` per step, for the grader to judge."""
+    runs = []
+    inputs = call.get("then_args") or []
+    for step in call["then"][:MAX_CHAIN_STEPS]:
+        function = namespace.get(step.get("function")) if isinstance(step, dict) else None
+        if not callable(function):
+            runs.append(["missing", None])
+            continue
+        try:
+            args = _fresh(chain_args(step, result, inputs))
+            runs.append(["ok", _timed(seconds, function, *args)])
+        except StepTimeout:
+            runs.append(["timeout", None])
+        except BaseException as error:  # noqa: BLE001
+            runs.append(["error", _error_summary(error)])
+        finally:
+            output.take()
+    del _FAILED_ASSERTS[:]  # the steps' asserts are their own functions' business
+    return runs
 
 
 # -- stand-ins for failing helpers -------------------------------------------------------------------

@@ -153,7 +153,13 @@ class Worker:
         """Take the set-up frame: the calls, the limits and every case's inputs (as copy plans)."""
         self.calls = header["calls"]
         self.limits = header.get("limits", {})
-        self.plans = [CopyPlan(args) for args in wire.decode_values(header, blob)["args"]]
+        inputs = wire.decode_values(header, blob)
+        self.plans = [CopyPlan(args) for args in inputs["args"]]
+        chained = inputs.get("then_args")
+        if type(chained) is list and len(chained) == len(self.calls):
+            for call, then_args in zip(self.calls, chained):
+                if type(call) is dict and call.get("then") and type(then_args) is list:
+                    call["then_args"] = then_args  # a chain case's other inputs (runtime._run_chain)
         # objects that exist now are never collected: the children's garbage collector then
         # leaves their pages alone instead of copying them
         gc.collect()
