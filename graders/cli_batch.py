@@ -71,10 +71,12 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from graders.report import write_report
+    from graders.report import MSG_NO_CHARTS, write_report
 
     paths = write_report(args.gradebook, args.out)
     print("wrote %s" % paths[-1])
+    if len(paths) == 1:
+        print(MSG_NO_CHARTS)
     return 0
 
 

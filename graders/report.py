@@ -2,12 +2,16 @@
 
 ``write_report(gradebook, out)`` writes ``out/index.html``, ``out/scores.png`` (score histogram)
 and ``out/pass_rates.png`` (share of readable notebooks passing each function), with tables of the
-per-function pass rates and the most common failure messages.
+per-function pass rates and the most common failure messages. Without matplotlib (the kit's base
+install) the page has the tables and says how to add the charts. The folder is written whole or
+not at all: a report that fails leaves no half-written or empty folder behind.
 """
 
 from __future__ import annotations
 
 import html
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +24,10 @@ FAILURES_SHOWN = 12
 MSG_NO_MATPLOTLIB = (
     "dnngrade report draws its charts with matplotlib, which is not installed; "
     'run pip install ".[kit]" (or pip install matplotlib) and try again'
+)
+MSG_NO_CHARTS = (
+    "The charts are left out: matplotlib is not installed (pip install matplotlib, then run "
+    "dnngrade report again to add them)."
 )
 
 
@@ -99,8 +107,17 @@ def draw_pass_rates(data: ReportData, path: Path) -> None:
     plt.close(figure)
 
 
-def render_html(data: ReportData) -> str:
-    """The report page; it links the two PNG files written beside it."""
+def has_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def render_html(data: ReportData, charts: bool = True) -> str:
+    """The report page; it links the two PNG files written beside it (without ``charts``, it
+    says why there are none)."""
     esc = html.escape
     counts = ", ".join("%s %d" % (esc(status.replace("_", " ")), n)
                        for status, n in sorted(data.statuses.items()))
@@ -113,6 +130,11 @@ def render_html(data: ReportData) -> str:
         for function, message, count in data.failures)
     failure_rows = failure_rows or "<tr><td colspan=\"3\">No failures.</td></tr>"
     title = esc(data.title or "Grades")
+    if charts:
+        scores_chart = '<h2>Scores</h2><img src="%s" alt="histogram of scores">' % SCORES_PNG
+        rates_chart = '<img src="%s" alt="pass rate per function">' % PASS_RATES_PNG
+    else:
+        scores_chart, rates_chart = "<p><em>%s</em></p>" % esc(MSG_NO_CHARTS), ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}: batch report</title>
 <style>body{{font-family:sans-serif;max-width:62em;margin:2em auto}}
@@ -122,8 +144,8 @@ tr:nth-child(even){{background:#f4f4f4}}img{{max-width:100%}}</style>
 <h1>{title}: batch report</h1>
 <p>{sum(data.statuses.values())} submissions ({counts}); {data.timeouts} hit a time limit.
 Mean score {data.mean:.1f}, median {data.median:.1f}, out of {data.max_score:g}.</p>
-<h2>Scores</h2><img src="{SCORES_PNG}" alt="histogram of scores">
-<h2>Pass rate per function</h2><img src="{PASS_RATES_PNG}" alt="pass rate per function">
+{scores_chart}
+<h2>Pass rate per function</h2>{rates_chart}
 <table><tr><th>Function</th><th>Pass rate</th><th>Passed</th><th>Mean score</th></tr>{function_rows}</table>
 <h2>Most common failures</h2>
 <p>The first failing check of each failing function, grouped by message.</p>
@@ -132,16 +154,32 @@ Mean score {data.mean:.1f}, median {data.median:.1f}, out of {data.max_score:g}.
 """
 
 
-def write_report(gradebook: str | Path, out: str | Path) -> list[Path]:
-    """Write the HTML summary and its charts into the folder ``out``; return the paths written."""
+def write_report(gradebook: str | Path, out: str | Path, charts: bool | None = None) -> list[Path]:
+    """Write the HTML summary and its charts into the folder ``out``; return the paths written
+    (the page last). ``charts``: draw them (None: when matplotlib is installed).
+
+    Everything is written into a new folder beside ``out`` first and moved into place at the end,
+    so a failure (a missing gradebook, a full disk) leaves ``out`` as it was."""
     from graders.spec import load_spec
 
     with Gradebook(gradebook, must_exist=True) as book:
         data = read_report_data(book, load_spec().title)
+    charts = has_matplotlib() if charts is None else charts
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / SCORES_PNG, folder / PASS_RATES_PNG, folder / INDEX]
-    draw_histogram(data, paths[0])
-    draw_pass_rates(data, paths[1])
-    paths[2].write_text(render_html(data), encoding="utf-8")
-    return paths
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".%s-" % folder.name, dir=folder.parent))
+    try:
+        names = [SCORES_PNG, PASS_RATES_PNG, INDEX] if charts else [INDEX]
+        if charts:
+            draw_histogram(data, staging / SCORES_PNG)
+            draw_pass_rates(data, staging / PASS_RATES_PNG)
+        (staging / INDEX).write_text(render_html(data, charts), encoding="utf-8")
+        folder.mkdir(exist_ok=True)
+        for name in names:
+            (staging / name).replace(folder / name)
+        if not charts:  # charts of an earlier report would not match this page
+            for name in (SCORES_PNG, PASS_RATES_PNG):
+                (folder / name).unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [folder / name for name in names]

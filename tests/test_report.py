@@ -3,6 +3,7 @@
 import pytest
 
 from graders.cli import main
+from graders.errors import UserError
 from graders.gradebook import Gradebook
 from graders.report import INDEX, PASS_RATES_PNG, SCORES_PNG, read_report_data, render_html, write_report
 from tests.batch_support import CONTEXT, graded
@@ -55,3 +56,45 @@ def test_report_command(gradebook, tmp_path, capsys):
     assert main(["report", "--gradebook", str(gradebook), "--out", str(tmp_path / "r")]) == 0
     assert (tmp_path / "r" / INDEX).exists()
     assert "index.html" in capsys.readouterr().out
+
+
+def test_without_matplotlib_the_page_has_the_tables_and_says_how_to_add_the_charts(gradebook, tmp_path, monkeypatch):
+    import graders.report as report
+
+    monkeypatch.setattr(report, "has_matplotlib", lambda: False)
+    paths = write_report(gradebook, tmp_path / "report")
+    assert [p.name for p in paths] == [INDEX]
+    page = paths[0].read_text()
+    assert "<img" not in page and "pip install matplotlib" in page
+    assert "<tr><td><code>compute_cost</code></td><td>33.3%</td>" in page
+
+
+def test_the_command_says_when_charts_are_left_out(gradebook, tmp_path, capsys, monkeypatch):
+    import graders.report as report
+
+    monkeypatch.setattr(report, "has_matplotlib", lambda: False)
+    assert main(["report", "--gradebook", str(gradebook), "--out", str(tmp_path / "r")]) == 0
+    assert "matplotlib is not installed" in capsys.readouterr().out
+
+
+def test_a_failed_report_leaves_no_folder_behind(tmp_path, monkeypatch):
+    import graders.report as report
+
+    with pytest.raises(UserError):
+        write_report(tmp_path / "missing.sqlite", tmp_path / "report")
+    assert not (tmp_path / "report").exists()
+
+    path = tmp_path / "gb.sqlite"
+    with Gradebook(path) as book:
+        run = book.start_run(CONTEXT, "subs", "pool:2", {})
+        book.record("a", "a.ipynb", "1", graded("a.ipynb", {}), CONTEXT, run)
+
+    def broken(data, where):
+        where.write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report, "draw_pass_rates", broken)
+    with pytest.raises(OSError):
+        write_report(path, tmp_path / "report")
+    assert not (tmp_path / "report").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gb.sqlite"]  # nor a staging folder
