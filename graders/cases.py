@@ -34,6 +34,7 @@ class Case:
     then_args: list | None = None
     then_expected: list | None = None
     then_args_wire: object = None
+    then_unless_keys: tuple | None = None  #: a result with only these keys is not taken on (checks.judge_chain)
 
 
 def case_from_entry(entry: dict) -> Case:
@@ -52,6 +53,7 @@ def case_from_entry(entry: dict) -> Case:
         then_args=decode_value(entry["then_args"]) if chain else None,
         then_expected=decode_value(entry["then_expected"]) if chain else None,
         then_args_wire=entry["then_args"] if chain else None,
+        then_unless_keys=tuple(entry.get("then_unless_keys", ())) if chain else None,
     )
 
 

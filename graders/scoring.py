@@ -13,6 +13,7 @@ from graders.portable.checks import (
     RETURN_NAMES,
     Call,
     Verdict,
+    extra_keys,
     item_calls,
     judge_calls,
     judge_chain,
@@ -194,8 +195,11 @@ def _chain_runs(raw, steps: int) -> list[tuple[str, object]]:
 def _judge_chains(spec: AssignmentSpec, cases: list[Case], reply: dict, frames: Frames, values: dict,
                   verdicts: dict[int, Verdict], credits: dict[int, float], messages: dict[int, str]) -> None:
     """Chain cases (``Case.then``) whose own value passed fail when one of the student's next
-    functions, right on its own cases, goes wrong on that value (see checks.judge_chain)."""
-    positions = [p for p, case in enumerate(cases) if case.then and verdicts[p].passed]
+    functions, right on its own cases, goes wrong on that value (see checks.judge_chain). Only a
+    value with keys the expected one lacks is judged, so only calls judged in full (decoded) can
+    be: a value the quick judge passed has exactly the expected keys."""
+    positions = [p for p, case in enumerate(cases) if case.then and verdicts[p].passed
+                 and extra_keys(values.get("v%d" % p), case.expected)]
     if not positions:
         return
     own: dict[str, bool] = {}
@@ -207,9 +211,7 @@ def _judge_chains(spec: AssignmentSpec, cases: list[Case], reply: dict, frames: 
     for p in positions:
         case = cases[p]
         steps = list(case.then or ())
-        if "c%d" % p not in values:
-            continue  # no report of the steps (a reply made by hand): judged on its own value
-        runs = _chain_runs(values["c%d" % p], len(steps))
+        runs = _chain_runs(values.get("c%d" % p), len(steps))  # none reported: each step reads as an error
         verdict = judge_chain(case.function, steps, runs, case.then_expected or [], tolerances, fine,
                               values.get("v%d" % p), case.expected)
         if verdict is not None:
@@ -287,8 +289,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
     # what the notebook's source says about conventions and stubs matters only for calls judged in full
     squeezable = spec.squeezable_items(cell_sources or []) if full else ()
     stubs = stub_functions(cell_sources or [], sorted(whole)) if full else set()
-    chained = {p for p, case in enumerate(cases) if case.then}
-    values = call_values(reply, frames, set(full) | chained)
+    values = call_values(reply, frames, set(full))
     calls = {}
     for position in full:
         case = cases[position]

@@ -75,6 +75,7 @@ class WorkerProcess:
             for call, case in zip(calls, self.cases):
                 if case.then:
                     call["then"] = list(case.then)
+                    call["then_unless_keys"] = list(case.then_unless_keys or ())
             inputs["then_args"] = [case.then_args for case in self.cases]
         header = {"op": "setup", "calls": calls, "limits": self.limits}
         self._write(wire.encode_frame(header, inputs))

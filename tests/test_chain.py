@@ -174,3 +174,36 @@ def test_the_self_check_judges_the_chain_with_the_notebooks_own_next_functions()
 def test_chain_values_survive_the_wire():
     value = [["ok", {"W1": np.ones((2, 2))}], ["error", "KeyError: 'W4'"], ["timeout", None]]
     assert wire.roundtrip({"c": value})["c"][1] == ["error", "KeyError: 'W4'"]
+
+
+def test_a_result_with_exactly_the_expected_keys_is_not_held_to_the_next_steps():
+    """Right values under the expected keys are what the next functions' own cases give them: a
+    next function that fails there makes its own mistake, which costs points in its own cases."""
+    from graders.portable.checks import judge_chain
+
+    case = next(case for case in load_case_set() if case.then)
+    steps = list(case.then)
+    broken = [("error", "KeyError: 'W4'")] * len(steps)
+    fine = {step["function"] for step in steps}
+    reordered = dict(reversed(list(case.expected.items())))
+    assert judge_chain(case.function, steps, broken, case.then_expected, {}, fine, reordered, case.expected) is None
+    extra = dict(case.expected, L=3, layer_dims=[4, 3, 2, 1])
+    verdict = judge_chain(case.function, steps, broken, case.then_expected, {}, fine, extra, case.expected)
+    assert verdict is not None and "'L', 'layer_dims'" in verdict.message
+
+
+def test_the_worker_takes_a_result_on_only_when_it_has_other_keys():
+    from graders.worker.runtime import _has_other_keys
+
+    assert not _has_other_keys({"W1": 1, "b1": 2}, ["W1", "b1"], 1)
+    assert _has_other_keys({"W1": 1, "b1": 2, "L": 1}, ["W1", "b1"], 1)
+    assert not _has_other_keys([1, 2], ["W1"], 1)
+
+    class Odd:
+        def __hash__(self):
+            return hash("W1")
+
+        def __eq__(self, other):
+            raise RuntimeError("no comparing")
+
+    assert _has_other_keys({Odd(): 1}, ["W1"], 1)

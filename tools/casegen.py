@@ -380,6 +380,9 @@ def _case_entry(spec: AssignmentSpec, function: str, kind: str, index: int, inpu
     }
     if inputs.then:
         entry["then"] = inputs.then
+        # the keys of the expected result (public knowledge: W1, b1, ...): the worker takes a result
+        # on to the next steps only when it holds others
+        entry["then_unless_keys"] = list(_expected(function, inputs))
         entry["then_args"] = encode_value(inputs.then_args)
         entry["then_expected"] = encode_value(_chain_expected(function, inputs))
     return entry

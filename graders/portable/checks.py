@@ -246,8 +246,11 @@ def judge_outcome(name, outcome, expected, args, value=None, args_after=None, rt
 # -- chain cases --------------------------------------------------------------------------------
 #
 # An initialiser's result is what the student's next functions take on. A chain case (``then`` in
-# a case file) gives the result of an initialiser's case to the student's own L_model_forward and
-# update_parameters; the case fails when one of them, right on its own cases, goes wrong on it.
+# a case file) gives the result of an initialiser's case to the student's own next functions when
+# that result holds keys the expected one does not (``parameters["L"]``, say); the case fails when
+# one of them, right on its own cases, goes wrong on it. A result with exactly the expected keys
+# and right values is what those functions' own cases give them: if they fail on it, that mistake
+# is theirs, and costs points in their own cases.
 
 MSG_CHAIN = (
     "{name} returns the right values here, but your {step}, which passes its own cases, {what} when "
@@ -260,10 +263,6 @@ MSG_CHAIN_EXTRA_KEYS = (
 MSG_CHAIN_EXTRA_KEY = (
     " That dict has keys besides the W and b of each layer ({keys}), which your {step} does not "
     "expect: keep them out of the dict."
-)
-MSG_CHAIN_OTHER = (
-    " Build the dict as the printed example shows it: the keys W1, b1, W2, b2, ... in that order, "
-    "each a NumPy array, and nothing else."
 )
 MSG_CHAIN_WRONG = "returned other values than it does on a dict of the W and b entries alone"
 MAX_CHAIN_STEPS = 4
@@ -283,6 +282,14 @@ def chain_args(step, result, inputs):
     return args
 
 
+def extra_keys(result, reference_result):
+    """The keys of the dict ``result`` that the dict ``reference_result`` lacks, in ``result``'s
+    order (empty unless both are dicts)."""
+    if not isinstance(result, dict) or not isinstance(reference_result, dict):
+        return []
+    return [key for key in dict.keys(result) if key not in reference_result]
+
+
 def judge_chain(name, steps, runs, expected, tolerances, fine, result=None, reference_result=None):
     """The failing verdict of a chain case whose own value passed, or None when every step that
     can be judged is right.
@@ -292,8 +299,11 @@ def judge_chain(name, steps, runs, expected, tolerances, fine, result=None, refe
     them); ``expected`` what the reference's steps return; ``tolerances`` step -> ``(rtol, atol)``;
     ``fine`` the step functions that pass their own cases (a step that fails its own cases is
     not judged here: that mistake costs points in its own function). ``result`` and
-    ``reference_result`` (the returned dict and the expected one) let the message name extra keys.
+    ``reference_result`` are the returned dict and the expected one: only a result with keys the
+    expected one lacks is judged here (see above), and the message names those keys.
     """
+    if not extra_keys(result, reference_result):
+        return None
     for step, run, wanted in zip(steps[:MAX_CHAIN_STEPS], runs, expected):
         function = step["function"]
         if function not in fine:
@@ -318,14 +328,11 @@ def judge_chain(name, steps, runs, expected, tolerances, fine, result=None, refe
 
 
 def _chain_why(result, reference_result, step):
-    if isinstance(result, dict) and isinstance(reference_result, dict):
-        extra = [key for key in result if key not in reference_result]
-        if extra:
-            words = ", ".join(repr(key)[:30] for key in extra[:4]) + (", ..." if len(extra) > 4 else "")
-            if len(result) // 2 != len(reference_result) // 2:
-                return MSG_CHAIN_EXTRA_KEYS.format(keys=words)
-            return MSG_CHAIN_EXTRA_KEY.format(keys=words, step=step)
-    return MSG_CHAIN_OTHER
+    extra = extra_keys(result, reference_result)
+    words = ", ".join(repr(key)[:30] for key in extra[:4]) + (", ..." if len(extra) > 4 else "")
+    if len(result) // 2 != len(reference_result) // 2:
+        return MSG_CHAIN_EXTRA_KEYS.format(keys=words)
+    return MSG_CHAIN_EXTRA_KEY.format(keys=words, step=step)
 
 
 def judge_calls(calls):

@@ -19,7 +19,16 @@ import traceback
 import numpy as np
 
 from .casefile import decode_value, load_cases
-from .checks import PASSED, chain_args, graded_part, judge_chain, judge_outcome, looks_unimplemented, parameter_names
+from .checks import (
+    PASSED,
+    chain_args,
+    extra_keys,
+    graded_part,
+    judge_chain,
+    judge_outcome,
+    looks_unimplemented,
+    parameter_names,
+)
 from .likely import MSG_DEPENDENCY, MSG_DIAGNOSIS, Run, array_snapshot, behaves_like, changes_since, one_diagnosis
 from .wire import roundtrip
 
@@ -84,7 +93,7 @@ def run_case(function, case, quiet=False):
     the public cases file is at hand to vouch for them.
     """
     run = run_case_in_full(function, case, quiet)
-    if case.get("then") and run.verdict.rung == PASSED:
+    if case.get("then") and run.verdict.rung == PASSED and extra_keys(run.value, decode_value(case["expected"])):
         try:
             document = load_cases(_case_file())
         except FileNotFoundError:
@@ -141,7 +150,8 @@ def run_public_cases(function, cases_path=None):
         return CheckReport(name, False, MSG_NO_CASES.format(name=name))
     runs = [run_case_in_full(function, case) for case in cases]
     for run in runs:
-        if run.case.get("then") and run.verdict.rung == PASSED:
+        if (run.case.get("then") and run.verdict.rung == PASSED
+                and extra_keys(run.value, decode_value(run.case["expected"]))):
             run.verdict = _chain_verdict(function, name, run, document) or run.verdict
     failing = [(index, run) for index, run in enumerate(runs, start=1) if run.verdict.rung != PASSED]
     if not failing:
