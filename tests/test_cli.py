@@ -65,3 +65,14 @@ def test_assign_without_the_kit_extra_says_what_to_install(tmp_path):
     assert completed.returncode == 1, completed.stderr
     assert "needs the kit extra (nbformat is not installed)" in completed.stderr and ".[kit]" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_every_subcommand_is_listed_once_and_reaches_its_handler():
+    """One table names every command: nothing is found by importing modules that may be missing."""
+    from graders.cli import COMMANDS, build_parser
+
+    assert set(COMMANDS) == {"grade", "batch", "export", "similarity", "report", "assign", "audit", "cases"}
+    parser = build_parser()
+    for name, (handler, _, _) in COMMANDS.items():
+        needs = {"grade": ["nb.ipynb"], "batch": ["subs"], "similarity": ["--out", "x"], "report": ["--out", "x"]}
+        assert parser.parse_args([name] + needs.get(name, [])).handler is handler
