@@ -29,12 +29,12 @@ import reference.dnn
 from assignments.dnn_step_by_step.mistakes import CORRECT, VARIANTS, WRONG, Variant
 from graders.cases import Case, load_case_set
 from graders.diagnosis import run_variant, variant_outcome
+from graders.kit.nbbuild import notebook_bytes, solution_cells
 from graders.portable import wire
 from graders.portable.checks import PASSED, chain_args, judge_chain, judge_outcome
 from graders.portable.likely import MSG_DIAGNOSIS
 from graders.result import GradeResult
 from graders.spec import load_spec
-from tools.nbbuild import notebook_bytes, solution_cells
 
 DIAGNOSIS_PREFIX = MSG_DIAGNOSIS.split("{")[0]  #: how the grader's diagnosis notes begin
 

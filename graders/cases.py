@@ -73,7 +73,7 @@ def load_case_set(public_only: bool = False, paths: dict[str, Path] | None = Non
 
 def write_case_files(spec: AssignmentSpec, paths: dict[str, Path] | None = None) -> list[Path]:
     """Regenerate the case files from the reference; return the paths written."""
-    from tools.casegen import render_case_files
+    from graders.kit.casegen import render_case_files
 
     paths = paths or CASE_PATHS
     written = []
@@ -107,7 +107,7 @@ def same_up_to_rounding(stored, fresh) -> bool:
 
 def stale_case_files(spec: AssignmentSpec, paths: dict[str, Path] | None = None) -> list[str]:
     """Regenerate in memory and describe every stored file that differs (empty when all are current)."""
-    from tools.casegen import render_case_files
+    from graders.kit.casegen import render_case_files
 
     paths = paths or CASE_PATHS
     problems = []

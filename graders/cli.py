@@ -264,9 +264,9 @@ MSG_NEEDS_KIT = (
 
 def _cmd_assign(args: argparse.Namespace) -> int:
     try:
-        from tools import release
+        from graders.kit import release
     except ModuleNotFoundError as error:
-        if error.name and error.name.split(".")[0] in ("nbformat", "matplotlib", "tools"):
+        if error.name and error.name.split(".")[0] in ("nbformat", "matplotlib"):
             raise UserError(MSG_NEEDS_KIT.format(missing=error.name)) from None
         raise
 
@@ -274,6 +274,11 @@ def _cmd_assign(args: argparse.Namespace) -> int:
         raise UserError("say what to do: `dnngrade assign --out DIR` builds a release; "
                         "--check and --update look after the kept notebooks")
     if args.update:
+        from graders.kit.bundles import REPO_ROOT
+
+        if not (REPO_ROOT / "pyproject.toml").exists():
+            raise UserError("--update rewrites the kit's own notebooks and figures (%s): run it in a checkout "
+                            "of the kit, not in an installed copy" % release.KEPT_DIR)
         for path in release.update_kept():
             print("wrote %s" % path)
     if args.check:

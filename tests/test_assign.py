@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from graders.cli import main
-from tools import bundles, figures, release
+from graders.kit import bundles, figures, release
 
 EXPECTED_FILES = [
     "student/" + release.STUDENT_NOTEBOOK,

@@ -27,10 +27,10 @@ from graders.audit import (
 from graders.cases import load_case_set
 from graders.cli import main
 from graders.grade import Grader
+from graders.kit.nbbuild import notebook_bytes, solution_cells, solution_source
 from graders.portable.checks import judge_outcome
 from graders.result import FunctionResult, GradeResult, NotebookEvent
 from graders.spec import load_spec
-from tools.nbbuild import notebook_bytes, solution_cells, solution_source
 
 SPEC = load_spec()
 

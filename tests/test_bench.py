@@ -22,7 +22,7 @@ def test_quick_benchmark_reports_every_figure(tmp_path):
 
 
 def test_generated_submissions_are_varied_and_reproducible():
-    from tools.nbbuild import notebook_bytes, solution_cells
+    from graders.kit.nbbuild import notebook_bytes, solution_cells
 
     first, again = make_submissions(1000), make_submissions(1000)
     assert first == again

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from graders.grade import Grader, Limits
+from graders.kit.nbbuild import notebook_bytes, solution_cells, solution_source
 from graders.notebook import MSG_POSITIONS, cell_name, code_cells
-from tools.nbbuild import notebook_bytes, solution_cells, solution_source
 
 FAST = Limits(cell_seconds=3, call_seconds=0.5, notebook_seconds=30)
 BROKEN_CELL = "undefined_helper()\n"

@@ -10,13 +10,13 @@ import reference.dnn
 from assignments.dnn_step_by_step.mistakes import variant
 from graders.cases import load_case_set
 from graders.grade import Grader, Limits
+from graders.kit.nbbuild import edited_source, notebook_bytes, solution_cells
 from graders.portable import wire
 from graders.portable.checks import MSG_CHAIN_WRONG
 from graders.portable.selfcheck import run_public_cases
 from graders.scoring import function_feedback
 from graders.spec import PUBLIC_CASES_PATH
 from graders.workerproc import WorkerProcess
-from tools.nbbuild import edited_source, notebook_bytes, solution_cells
 
 FAST = Limits(cell_seconds=3, call_seconds=0.5, notebook_seconds=30)
 EXTRA_KEYS = variant("initialize_parameters_deep.extra_keys_break_the_layer_count").source

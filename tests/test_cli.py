@@ -3,9 +3,13 @@ that say what to run instead."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
+
+import tomllib
 
 import graders
 from graders.limits import default_workers
@@ -76,3 +80,45 @@ def test_every_subcommand_is_listed_once_and_reaches_its_handler():
     for name, (handler, _, _) in COMMANDS.items():
         needs = {"grade": ["nb.ipynb"], "batch": ["subs"], "similarity": ["--out", "x"], "report": ["--out", "x"]}
         assert parser.parse_args([name] + needs.get(name, [])).handler is handler
+
+
+def test_an_installed_kit_builds_a_release_like_a_checkout(tmp_path):
+    """`pip install` of the kit, then `dnngrade assign --out DIR`, outside any checkout: the packages
+    as pip lays them out (no pyproject.toml beside them), run from another folder."""
+    import shutil
+
+    site = tmp_path / "site-packages"
+    for package in ("assignments", "graders", "reference"):
+        shutil.copytree(REPO / package, site / package, ignore=shutil.ignore_patterns("__pycache__", "samples"))
+    work = tmp_path / "work"
+    work.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(site))
+    run = [sys.executable, "-c", "import sys; from graders.cli import main; sys.exit(main(sys.argv[1:]))"]
+    built = subprocess.run(run + ["assign", "--out", str(work / "release")], capture_output=True, text=True,
+                           cwd=work, env=env, timeout=300)
+    assert built.returncode == 0, built.stderr[-2000:]
+    with zipfile.ZipFile(work / "release" / "gradescope" / "dnn_step_by_step_gradescope.zip") as archive:
+        names = archive.namelist()
+        pyproject = tomllib.loads(archive.read("kit/pyproject.toml").decode())
+    assert "kit/graders/cli.py" in names and "kit/assignments/dnn_step_by_step/cases/hidden.json" in names
+    assert pyproject["project"]["name"] == "dnn-step-by-step-grader"
+    assert (work / "release" / "student" / "dnn_step_by_step.ipynb").exists()
+    refused = subprocess.run(run + ["assign", "--update"], capture_output=True, text=True, cwd=work, env=env,
+                             timeout=120)
+    assert refused.returncode == 1 and "run it in a checkout" in refused.stderr
+
+
+def test_an_installed_kits_pyproject_says_what_the_checkouts_says():
+    from graders.kit.bundles import INSTALLED_PACKAGE_DATA, INSTALLED_PACKAGES, installed_pyproject
+
+    ours = tomllib.loads((REPO / "pyproject.toml").read_text())
+    written = tomllib.loads(installed_pyproject().decode())
+    assert ours["tool"]["setuptools"]["package-data"] == INSTALLED_PACKAGE_DATA == written["tool"]["setuptools"][
+        "package-data"]
+    assert set(INSTALLED_PACKAGES) <= set(ours["tool"]["setuptools"]["packages"]["find"]["include"])
+    def same(requirements):  # the metadata writes markers with other quotes
+        return [requirement.replace("'", '"') for requirement in requirements]
+
+    assert same(written["project"]["dependencies"]) == same(ours["project"]["dependencies"])
+    assert written["project"]["requires-python"] == ours["project"]["requires-python"]
+    assert written["project"]["scripts"] == ours["project"]["scripts"]

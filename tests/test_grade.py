@@ -9,11 +9,11 @@ import pytest
 from graders import scoring
 from graders.cli import main
 from graders.grade import Grader, Limits, grade_notebook
+from graders.kit.nbbuild import edited_source, notebook_bytes, solution_cells
 from graders.portable import checks
 from graders.render import to_gradescope, to_text
 from graders.spec import load_spec
 from tests.fixtures.build import HERE, fixtures
-from tools.nbbuild import edited_source, notebook_bytes, solution_cells
 
 SPEC = load_spec()
 FAST = Limits(cell_seconds=3, call_seconds=0.5, notebook_seconds=30)
@@ -109,7 +109,7 @@ def test_a_hanging_function_costs_only_its_own_points(grader):
 
 
 def test_a_hanging_cell_is_stopped_and_the_next_cells_still_run():
-    from tools.nbbuild import notebook_bytes, solution_cells
+    from graders.kit.nbbuild import notebook_bytes, solution_cells
 
     cells = solution_cells()
     cells.insert(3, "import time\nwhile True:\n    time.sleep(0.01)\n")
@@ -332,7 +332,7 @@ def test_the_worker_fixes_the_hash_seed():
     import subprocess
     import sys
 
-    from tools.nbbuild import notebook_bytes, solution_cells
+    from graders.kit.nbbuild import notebook_bytes, solution_cells
 
     source = 'def compute_cost(AL, Y):\n    return float(hash("W1") % 1000)\n'
     with Grader() as fresh:
@@ -346,7 +346,7 @@ def test_the_worker_fixes_the_hash_seed():
 def test_an_error_points_at_the_students_call_and_then_where_it_failed(grader):
     """An error raised in a helper is placed at the line of the graded function that called it,
     then at the line that failed, both quoted from the student's cells."""
-    from tools.nbbuild import notebook_bytes, solution_cells, solution_source
+    from graders.kit.nbbuild import notebook_bytes, solution_cells, solution_source
 
     result = grader.grade_path(HERE / "fails_linear_backward_raises.ipynb")
     own = result.function("linear_backward").cases[0].message
@@ -365,7 +365,7 @@ def test_an_error_points_at_the_students_call_and_then_where_it_failed(grader):
 def test_the_fix_that_first_note_names_a_helper_only_when_the_code_calls_it(grader):
     """linear_backward is wrong; a linear_activation_backward that does its own linear step does
     not call it, so its feedback does not blame it."""
-    from tools.nbbuild import edited_source, notebook_bytes, solution_cells
+    from graders.kit.nbbuild import edited_source, notebook_bytes, solution_cells
 
     inline = '''
 def linear_activation_backward(dA, cache, activation):

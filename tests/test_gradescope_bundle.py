@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from tools import bundles, release
+from graders.kit import bundles, release
 
 VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
 TOP_LEVEL_KEYS = {"score", "max_score", "execution_time", "output", "output_format", "test_output_format",

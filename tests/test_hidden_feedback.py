@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from graders.grade import Grader
+from graders.kit.nbbuild import edited_source, notebook_bytes, solution_cells
 from graders.portable.checks import describe_difference
-from tools.nbbuild import edited_source, notebook_bytes, solution_cells
 
 NUMBER = re.compile(r"\d\.\d|\d{2,}\.|\be[-+]?\d")
 

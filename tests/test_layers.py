@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from graders.grade import Grader
+from graders.kit.nbbuild import notebook_bytes, solution_cells, solution_source
 from graders.scoring import MSG_BY_LAYER
-from tools.nbbuild import notebook_bytes, solution_cells, solution_source
 
 BACKWARD, FORWARD = solution_source("L_model_backward"), solution_source("L_model_forward")
 HIDDEN_CALL = 'caches[l], activation="relu"'

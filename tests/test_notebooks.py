@@ -10,10 +10,10 @@ import pytest
 
 import reference
 import reference.dnn
+from graders.kit import notebooks, release
 from graders.portable.casefile import decode_value, load_cases
 from graders.portable.checks import MSG_NOT_IMPLEMENTED
 from graders.spec import PUBLIC_CASES_PATH
-from tools import notebooks, release
 
 # What the seed notebook prints, cell by cell (the solution notebook must print exactly this).
 SEED_PRINTS = {

@@ -10,11 +10,11 @@ import pytest
 
 from assignments.dnn_step_by_step.mistakes import variant
 from graders.grade import Grader
+from graders.kit import bundles, notebooks, release
 from graders.portable.casefile import load_cases
 from graders.portable.checks import CREDIT_STEPS, step_shares
 from graders.scoring import case_credit
 from graders.spec import HIDDEN_CASES_PATH, PUBLIC_CASES_PATH, load_spec
-from tools import bundles, notebooks, release
 
 yaml = pytest.importorskip("yaml", reason="PyYAML comes with otter-grader (pip install -e '.[otter]')")
 

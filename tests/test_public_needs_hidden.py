@@ -12,9 +12,9 @@ import pytest
 
 from graders.cases import load_case_set
 from graders.grade import Grader
+from graders.kit.nbbuild import notebook_bytes, solution_cells, solution_source
 from graders.scoring import MSG_PUBLIC_ONLY
 from graders.spec import load_spec
-from tools.nbbuild import notebook_bytes, solution_cells, solution_source
 
 SPEC = load_spec()
 CASES = load_case_set()

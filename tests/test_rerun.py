@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from graders.grade import Grader, Limits
+from graders.kit.nbbuild import edited_source, notebook_bytes, solution_cells, solution_source
 from graders.portable import wire
 from graders.portable.likely import MSG_DEPENDENCY
 from graders.rerun import (
@@ -20,7 +21,6 @@ from graders.rerun import (
 )
 from graders.result import FunctionResult
 from graders.spec import load_spec
-from tools.nbbuild import edited_source, notebook_bytes, solution_cells, solution_source
 
 SPEC = load_spec()
 FAST = Limits(cell_seconds=3, call_seconds=0.5, notebook_seconds=30)

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from assignments.dnn_step_by_step.mistakes import correct_variants, variant, wrong_variants
+from graders.kit import bundles, release
 from graders.portable import checks, selfcheck
 from graders.portable.likely import MSG_DIAGNOSIS
 from graders.spec import PUBLIC_CASES_PATH
-from tools import bundles, release
 
 
 def sha256(path):

@@ -60,7 +60,7 @@ def test_a_copied_wrong_function_is_listed_under_that_function_as_the_same_mista
 
 def test_independent_correct_solutions_written_differently_stay_far_below_the_copies(comparison):
     from assignments.dnn_step_by_step.mistakes import CORRECT, VARIANTS
-    from tools.nbbuild import solution_source
+    from graders.kit.nbbuild import solution_source
 
     totals: dict[tuple[str, str], float] = {}
     for function in FUNCTIONS:
@@ -110,7 +110,7 @@ def test_copies_survive_each_transformation_alone():
 
     source = next(v.source for v in VARIANTS if v.id.startswith("L_model_backward.") and v.kind == WRONG)
     for copy, transform in COPIERS.items():
-        from tools.nbbuild import solution_source
+        from graders.kit.nbbuild import solution_source
 
         students = [Submission("original", {"L_model_backward": source}),
                     Submission("copy", {"L_model_backward": transform(source)})]
@@ -137,7 +137,7 @@ def test_the_graded_definition_is_the_last_one_and_docstrings_do_not_count():
 FINGERPRINTS_OF_ONE_SOURCE = """
 import sys
 from graders.similarity import _fingerprint, normalise
-from tools.nbbuild import solution_source
+from graders.kit.nbbuild import solution_source
 print(sorted(int(h) for h in _fingerprint(normalise(solution_source("L_model_backward")), None).hashes))
 """
 

@@ -15,8 +15,8 @@ pytest.importorskip("copydetect")
 
 from assignments.dnn_step_by_step.mistakes import VARIANTS, WRONG  # noqa: E402
 from graders.cli import main  # noqa: E402
+from graders.kit.nbbuild import notebook_bytes, solution_cells  # noqa: E402
 from tests.batch_support import FAST_OPTIONS  # noqa: E402
-from tools.nbbuild import notebook_bytes, solution_cells  # noqa: E402
 from tools.similarity_sample import renamed  # noqa: E402
 
 

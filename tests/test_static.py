@@ -25,3 +25,17 @@ def test_mypy_is_clean():
     pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[dev]')")
     result = run([sys.executable, "-m", "mypy"])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_graders_never_imports_tools():
+    """Layers point one way: tools (benchmark, sample classes) use graders, never the reverse."""
+    import ast
+
+    offenders = []
+    for path in sorted((ROOT / "graders").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            offenders += ["%s: %s" % (path.relative_to(ROOT), name) for name in names
+                          if name == "tools" or name.startswith("tools.")]
+    assert not offenders

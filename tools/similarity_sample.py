@@ -15,9 +15,9 @@ import re
 import tokenize
 
 from assignments.dnn_step_by_step.mistakes import VARIANTS, WRONG
+from graders.kit.nbbuild import solution_source, stub_source
 from graders.similarity import Submission
 from graders.spec import load_spec
-from tools.nbbuild import solution_source, stub_source
 
 FUNCTIONS = list(load_spec().functions)
 CLASS_SIZE = 40

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graders.grade import Limits
+from graders.kit.nbbuild import IMPORT_CELL, notebook_bytes, solution_cells
 from graders.result import GradeResult
 from graders.sandbox import KIT_ROOT
 from graders.spec import load_spec
-from tools.nbbuild import IMPORT_CELL, notebook_bytes, solution_cells
 
 ATTACKS = Path(__file__).resolve().parent / "attacks"
 SPEC = load_spec()

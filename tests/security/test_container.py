@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from graders.kit import bundles
+from graders.kit.nbbuild import IMPORT_CELL, edited_source, notebook_bytes, solution_cells
 from graders.spec import load_spec
 from graders.worker.isolation import _blocked_ancestor
 from tests.security.container import supported
 from tests.test_gradescope_bundle import autograder_tree
-from tools import bundles
-from tools.nbbuild import IMPORT_CELL, edited_source, notebook_bytes, solution_cells
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FORGED = "forged-by-the-student"

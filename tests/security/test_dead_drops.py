@@ -16,8 +16,8 @@ import secrets
 
 import pytest
 
+from graders.kit.nbbuild import notebook_bytes, solution_cells
 from tests.security.support import reports, strong
-from tools.nbbuild import notebook_bytes, solution_cells
 
 FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock", "/dev/mqueue")
 

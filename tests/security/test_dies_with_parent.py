@@ -24,7 +24,7 @@ GONE_WITHIN = 60  #: generous on a busy machine, and far below SLEEP_SECONDS
 SCRIPT = '''
 import sys
 from graders.grade import Grader, Limits
-from tools.nbbuild import notebook_bytes, solution_cells
+from graders.kit.nbbuild import notebook_bytes, solution_cells
 cell = "import ctypes, time\\nctypes.CDLL(None).prctl(15, b%r, 0, 0, 0)\\ntime.sleep(%d)\\n"
 grader = Grader(limits=Limits(cell_seconds=%d, notebook_seconds=%d), sandbox=sys.argv[1])
 grader.grade_bytes(notebook_bytes(solution_cells() + [cell]), "sleeper.ipynb")

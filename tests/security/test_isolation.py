@@ -18,11 +18,11 @@ import pytest
 from graders import sandbox
 from graders.errors import UserError
 from graders.grade import Grader, Limits
+from graders.kit.nbbuild import notebook_bytes, solution_cells
 from graders.sandbox import KIT_ROOT, MSG_FALLBACK, kit_copies_to_hide, worker_launch
 from graders.worker.identity import UID_BASE, worker_uid
 from graders.workerproc import descendants
 from tests.security.support import FAST, SPEC, attack_processes, honest_score_holds, reports, strong
-from tools.nbbuild import notebook_bytes, solution_cells
 
 PLANT = r'''
 import ctypes, os, sys, time

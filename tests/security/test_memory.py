@@ -14,8 +14,8 @@ import secrets
 
 import pytest
 
+from graders.kit.nbbuild import notebook_bytes, solution_cells
 from tests.security.support import reports
-from tools.nbbuild import notebook_bytes, solution_cells
 
 PREFIX = "ZYGOTE" + "-CANARY-"
 

@@ -10,8 +10,8 @@ import pytest
 
 from assignments.dnn_step_by_step.mistakes import VARIANTS
 from graders.grade import Grader, grade_notebook
+from graders.kit.nbbuild import notebook_bytes, solution_cells
 from tests.security.support import FAST, KIT_ROOT, attacks
-from tools.nbbuild import notebook_bytes, solution_cells
 
 HONEST_KINDS = 20  #: distinct honest notebooks, each graded alone once and ten times in the batch
 #: fast attacks of every category (the slow ones, hangs, are covered by test_attacks)

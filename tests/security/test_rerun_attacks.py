@@ -14,9 +14,9 @@ import json
 
 import pytest
 
+from graders.kit.nbbuild import edited_source, notebook_bytes, solution_cells
 from graders.spec import load_spec
 from tests.security.support import reports
-from tools.nbbuild import edited_source, notebook_bytes, solution_cells
 
 SPEC = load_spec()
 NO_KEEPDIMS = edited_source("linear_backward", "axis=1, keepdims=True", "axis=1")

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = textwrap.dedent('''
     import sys
     from graders.grade import Grader
-    from tools.nbbuild import notebook_bytes, solution_cells
+    from graders.kit.nbbuild import notebook_bytes, solution_cells
     cell = ("import numpy.testing, numpy.fft, numpy.ma, venv_only_module\\n"
             "raise RuntimeError('REPORT imported=' + venv_only_module.WHERE)")
     with Grader(sandbox=sys.argv[1]) as grader:

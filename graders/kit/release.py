@@ -10,7 +10,7 @@ A release folder holds four parts::
 The student and solution notebooks are also kept in the assignment folder, with the figures, so
 changes show up in review; :func:`stale_kept` rebuilds them in memory and names what differs.
 Notebooks must match byte for byte. Figures must show the same drawing (see
-:func:`tools.figures.same_picture`): the same matplotlib writes the same bytes, but another version
+:func:`graders.kit.figures.same_picture`): the same matplotlib writes the same bytes, but another version
 may move a few anti-aliased pixels, which is no reason to fail CI.
 """
 
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graders.errors import UserError
+from graders.kit import bundles, figures, notebooks
 from graders.spec import ASSIGNMENT_DIR
-from tools import bundles, figures, notebooks
 
 KEPT_DIR = ASSIGNMENT_DIR
 KEPT_NOTEBOOKS = {notebooks.STUDENT: "student.ipynb", notebooks.SOLUTION: "solution.ipynb"}

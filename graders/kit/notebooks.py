@@ -4,7 +4,7 @@ The prose, the examples and the cell order come from ``template/notebook.md`` in
 folder (its header explains the cell syntax). Each ``<!-- function: NAME -->`` cell is filled from
 ``reference/dnn.py``: the solution notebook gets the function as written there, the student
 notebook gets the same signature and docstring with the solution region replaced by a fill-in
-region, and the Otter master (see :mod:`tools.bundles`) gets both, in Otter's markup.
+region, and the Otter master (see :mod:`graders.kit.bundles`) gets both, in Otter's markup.
 
 Notebooks are serialised deterministically (fixed cell ids, sorted keys, no outputs, no
 timestamps), so a rebuild is byte-identical and CI can compare the kept copies with a fresh build.

@@ -17,6 +17,7 @@ writers stay trivial.
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -25,10 +26,10 @@ import nbformat
 import graders.portable
 import reference.dnn_utils
 from graders.errors import UserError
+from graders.kit import notebooks
 from graders.portable.casefile import load_cases
 from graders.portable.checks import CREDIT_STEPS, step_shares
 from graders.spec import ASSIGNMENT_DIR, HIDDEN_CASES_PATH, PUBLIC_CASES_PATH, AssignmentSpec, load_spec
-from tools import notebooks
 
 PORTABLE_DIR = Path(graders.portable.__file__).parent
 DNN_UTILS_PATH = Path(reference.dnn_utils.__file__)
@@ -41,7 +42,7 @@ HIDDEN_CASES_NAME = "hidden_cases.json"
 OTTER_MASTER_NAME = notebooks.ASSIGNMENT_NAME + ".ipynb"
 OTTER_SUPPORT_NAME = "otter_case.py"
 GRADESCOPE_ZIP_NAME = notebooks.ASSIGNMENT_NAME + "_gradescope.zip"
-KIT_PACKAGES = ("assignments", "graders", "reference", "tools")
+KIT_PACKAGES = ("assignments", "graders", "reference")
 EXECUTABLE = 0o755
 REGULAR = 0o644
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -182,14 +183,46 @@ courses already on Otter, or for practice.
 # -- Gradescope -------------------------------------------------------------------------------
 
 
+DISTRIBUTION = "dnn-step-by-step-grader"
+#: what an installed kit's pyproject.toml says (a checkout's own pyproject.toml has the same; a test checks)
+INSTALLED_PACKAGES = ["reference*", "graders*", "assignments*"]
+INSTALLED_PACKAGE_DATA = {"assignments.dnn_step_by_step": [
+    "*.toml", "*.ipynb", "*.md", "*.txt", "cases/*.json", "template/*", "samples/*", "images/*"]}
+
+
+def installed_pyproject() -> bytes:
+    """A pyproject.toml for the kit's packages when the kit was installed with pip, not run from a
+    checkout: its name, version and base requirements from the installed metadata, and the same
+    packages and package data as the checkout's."""
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution(DISTRIBUTION)
+        version, python = dist.version, dist.metadata["Requires-Python"] or ">=3.10"
+        requires = [r for r in (dist.requires or []) if "extra ==" not in r]
+    except metadata.PackageNotFoundError:
+        raise UserError("no pyproject.toml at %s and no installed %s: install the kit with pip, or build "
+                        "the release from a checkout of it" % (REPO_ROOT, DISTRIBUTION)) from None
+    quoted = ", ".join(json.dumps(item) for item in requires)
+    data = "\n".join("%s = [%s]" % (json.dumps(package), ", ".join(json.dumps(p) for p in patterns))
+                     for package, patterns in INSTALLED_PACKAGE_DATA.items())
+    text = (
+        "[build-system]\nrequires = [\"setuptools>=64\", \"wheel\"]\nbuild-backend = \"setuptools.build_meta\"\n\n"
+        "[project]\nname = %s\nversion = %s\nrequires-python = %s\ndependencies = [%s]\n"
+        "scripts = { dnngrade = \"graders.cli:main\" }\n\n"
+        "[tool.setuptools.packages.find]\ninclude = [%s]\n\n[tool.setuptools.package-data]\n%s\n"
+        % (json.dumps(DISTRIBUTION), json.dumps(version), json.dumps(python), quoted,
+           ", ".join(json.dumps(p) for p in INSTALLED_PACKAGES), data))
+    return text.encode("utf-8")
+
+
 def kit_files(root: Path = REPO_ROOT) -> dict[str, bytes]:
-    """The kit's source as pip installs it: pyproject.toml, README.md and the packages, by path."""
+    """The kit's source as pip installs it: pyproject.toml, README.md and the packages, by path.
+    From a checkout, its own pyproject.toml; from a kit installed with pip (``root`` is then the
+    site-packages folder), one written from the installed metadata (:func:`installed_pyproject`)."""
     files = {}
     pyproject = root / "pyproject.toml"
-    if not pyproject.exists():
-        raise UserError("no pyproject.toml at %s: build the release from a source checkout of the kit "
-                        "(git clone, then `pip install -e .[kit]`)" % root)
-    files["pyproject.toml"] = pyproject.read_bytes()
+    files["pyproject.toml"] = pyproject.read_bytes() if pyproject.exists() else installed_pyproject()
     readme = root / "README.md"
     files["README.md"] = readme.read_bytes() if readme.exists() else b"# dnn-step-by-step-grader\n"
     for package in KIT_PACKAGES:
