@@ -1,4 +1,4 @@
-"""Limits on student code: the one place that states them and their defaults."""
+"""Limits on student code, as the grader sets them (their defaults live in graders.worker.defaults)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,22 @@ import os
 from dataclasses import asdict, dataclass
 
 from graders.notebook import MAX_NOTEBOOK_BYTES
+from graders.worker.defaults import DEFAULTS
 
 
 @dataclass
 class Limits:
     """Limits on student code; each can be set from the command line of ``grade`` and ``batch``."""
 
-    cell_seconds: float = 10.0  #: wall time per notebook cell
-    call_seconds: float = 5.0  #: wall time per call of a graded function on one case
-    notebook_seconds: float = 60.0  #: wall time for the whole notebook
-    memory_mb: int = 2048  #: address space of each process running student code
-    cpu_seconds: int = 120  #: CPU time of the process running one notebook
-    file_mb: int = 16  #: largest file student code may write
-    disk_mb: int = 64  #: size of the sandbox's private /tmp (all files together)
-    open_files: int = 64  #: open file descriptors
-    processes: int = 4  #: processes and threads student code may run at once (honest code needs 1)
+    cell_seconds: float = DEFAULTS["cell_seconds"]  #: wall time per notebook cell
+    call_seconds: float = DEFAULTS["call_seconds"]  #: wall time per call of a graded function on one case
+    notebook_seconds: float = DEFAULTS["notebook_seconds"]  #: wall time for the whole notebook
+    memory_mb: int = DEFAULTS["memory_mb"]  #: address space of each process running student code
+    cpu_seconds: int = DEFAULTS["cpu_seconds"]  #: CPU time of the process running one notebook
+    file_mb: int = DEFAULTS["file_mb"]  #: largest file student code may write
+    disk_mb: int = DEFAULTS["disk_mb"]  #: size of the sandbox's private /tmp (all files together)
+    open_files: int = DEFAULTS["open_files"]  #: open file descriptors
+    processes: int = DEFAULTS["processes"]  #: processes and threads student code may run at once (honest code needs 1)
     max_notebook_bytes: int = MAX_NOTEBOOK_BYTES  #: larger files are not run
 
     def worker_limits(self) -> dict:

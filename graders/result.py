@@ -16,6 +16,7 @@ class CaseResult:
     passed: bool | None  #: None when the case could not be judged (not run, grader fault)
     credit: float  #: fraction of the case's share earned, 0..1
     message: str
+    timed_out: bool = False  #: the call was stopped at its time limit
 
 
 @dataclass
@@ -77,7 +78,8 @@ class GradeResult:
             "functions": [
                 {"name": f.name, "score": f.score, "max_score": f.max_score, "notes": list(f.notes),
                  "cases": [{"case_id": c.case_id, "visibility": c.visibility, "label": c.label, "rung": c.rung,
-                            "passed": c.passed, "credit": c.credit, "message": c.message} for c in f.cases]}
+                            "passed": c.passed, "credit": c.credit, "message": c.message,
+                            "timed_out": c.timed_out} for c in f.cases]}
                 for f in self.functions
             ],
             "events": [{"kind": e.kind, "message": e.message, "cell": e.cell} for e in self.events],

@@ -317,7 +317,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
         case_results = [
             CaseResult(case_id=cases[p].id, visibility=cases[p].visibility, label=cases[p].label,
                        rung=verdicts[p].rung, passed=verdicts[p].passed, credit=round(credits[p], 6),
-                       message=messages[p])
+                       message=messages[p], timed_out=(outcomes.get(p) or {}).get("status") == "timeout")
             for p in positions
         ]
         mean = sum(c.credit for c in case_results) / len(case_results) if case_results else 0.0

@@ -106,6 +106,9 @@ def test_a_hanging_function_costs_only_its_own_points(grader):
     assert result.function("L_model_forward").score == 0
     assert result.score == SPEC.total_points - SPEC.functions["L_model_forward"].points
     assert any("did not finish within" in c.message for c in result.function("L_model_forward").cases)
+    stopped = [c for c in result.function("L_model_forward").cases if c.timed_out]
+    assert stopped and all("did not finish within" in c.message for c in stopped)
+    assert not any(c.timed_out for f in result.functions if f.name != "L_model_forward" for c in f.cases)
 
 
 def test_a_hanging_cell_is_stopped_and_the_next_cells_still_run():
@@ -382,3 +385,15 @@ def linear_activation_backward(dA, cache, activation):
     assert not [note for note in notes if "calls linear_backward" in note], notes
     calls = result.function("L_model_backward").notes  # it does call linear_activation_backward
     assert [note for note in calls if "correct linear_activation_backward" in note], calls
+
+
+def test_limit_defaults_are_stated_once_and_a_run_without_limits_gets_them():
+    from graders.limits import Limits
+    from graders.worker.defaults import DEFAULTS, limit
+
+    assert {name: value for name, value in Limits().worker_limits().items() if name in DEFAULTS} == DEFAULTS
+    assert set(DEFAULTS) <= set(Limits().worker_limits())
+    for name, value in DEFAULTS.items():  # missing, zero, negative or not a number: the default, never none
+        for given in ({}, {name: 0}, {name: -1}, {name: "7"}, {name: True}, {name: float("nan")}):
+            assert limit(given, name) == value
+    assert limit({"memory_mb": 512}, "memory_mb") == 512 and limit({"call_seconds": 0.5}, "call_seconds") == 0.5

@@ -111,10 +111,13 @@ def test_roster_upsert_keeps_fields_not_given(book):
     assert book.students()["alice"]["section"] == "B"
 
 
-def test_timed_out_from_call_message_or_cell_event():
-    message = MSG_TIMEOUT.format(name="f1", seconds=5)
-    assert timed_out(make_result(scores=(5.0, 0.0), message=message))
+def test_timed_out_from_the_case_field_or_cell_event_never_from_message_text():
+    stopped = make_result(scores=(5.0, 0.0))
+    stopped.functions[1].cases[0].timed_out = True
+    assert timed_out(stopped)
     assert not timed_out(make_result(scores=(5.0, 0.0)))
+    # a message that reads like a timeout (say, printed by student code into a detail) is not one
+    assert not timed_out(make_result(scores=(5.0, 0.0), message=MSG_TIMEOUT.format(name="f1", seconds=5)))
     result = make_result()
     result.events.append(NotebookEvent("cell_timeout", "Cell 3 was stopped", 3))
     assert timed_out(result)

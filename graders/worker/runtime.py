@@ -31,6 +31,7 @@ import numpy as np
 from ..portable.checks import MAX_CHAIN_STEPS, chain_args, parameter_names
 from ..portable.sealed import call_bytes, unseal
 from ..portable.wire import decode_values, encode_frame, read_frame, split_frame
+from .defaults import limit
 from .identity import UID_BASE
 from .magics import transform_cell
 
@@ -165,19 +166,19 @@ def apply_limits(limits):
     included. RLIMIT_NPROC counts every task of the user (in a sandbox, of the user namespace), so
     the limit is the count right now plus the allowance.
     """
-    memory = int(limits.get("memory_mb", 0)) * 1024 * 1024
+    memory = int(limit(limits, "memory_mb")) * 1024 * 1024
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    cpu = int(limits.get("cpu_seconds", 0))
+    cpu = int(limit(limits, "cpu_seconds"))
     if cpu:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    fsize = int(limits.get("file_mb", 0)) * 1024 * 1024
+    fsize = int(limit(limits, "file_mb")) * 1024 * 1024
     if fsize:
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    nofile = int(limits.get("open_files", 0))
+    nofile = int(limit(limits, "open_files"))
     if nofile:
         resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-    processes = int(limits.get("processes", 0))
+    processes = int(limit(limits, "processes"))
     if processes:
         # a worker's own user id (root's unsandboxed worker) runs nothing but this child
         running = 1 if os.getuid() >= UID_BASE else count_tasks(os.getuid())
@@ -235,7 +236,7 @@ def run_child(event_fd, cells, calls, plans, start_cell, start_call, report_cell
         if report and resuming:
             emit.send({"type": "resumed"})  # the silent re-run is over: the step timer starts now
             resuming = False
-        event = _run_cell(index, source, namespace, limits.get("cell_seconds", 10), output,
+        event = _run_cell(index, source, namespace, limit(limits, "cell_seconds"), output,
                           cell_label(limits.get("cell_labels"), index))
         if report:
             emit.send(event)
@@ -247,7 +248,7 @@ def run_child(event_fd, cells, calls, plans, start_cell, start_call, report_cell
         stand_ins = StandIns(namespace, limits["stand_ins"], asker)
     skip_calls = set(limits.get("skip_calls", ()))
     strikes = dict(limits.get("strikes") or {})
-    seconds = limits.get("call_seconds", 5)
+    seconds = limit(limits, "call_seconds")
     for position in range(start_call, len(calls)):
         if position in skip_calls:
             continue

@@ -56,6 +56,7 @@ import time
 
 from ..portable import wire
 from . import standins
+from .defaults import limit
 from .identity import become_user, worker_uid
 from .isolation import (
     PR_SET_CHILD_SUBREAPER,
@@ -190,7 +191,7 @@ class Worker:
             self.notebooks += 1
             self.child_uid = worker_uid(os.getpid(), self.notebooks)
         blobs, offset, last_blob, last_frame = [], 0, None, None
-        deadline = time.monotonic() + float(limits.get("notebook_seconds", 60))
+        deadline = time.monotonic() + limit(limits, "notebook_seconds")
         skip_cells, skip_calls, strikes = set(), set(), {}
 
         def next_unskipped(position):
@@ -260,7 +261,7 @@ class Worker:
                 next_cell += 1
             elif next_call < len(calls):
                 reply["calls"].append({"id": ids[next_call], "status": kind, "detail": outcome["detail"],
-                                       "seconds": limits.get("call_seconds", 5)})
+                                       "seconds": limit(limits, "call_seconds")})
                 name = calls[next_call].get("function")
                 strikes[name] = strikes.get(name, 0) + 1
                 if strikes[name] >= FUNCTION_STRIKES:
@@ -272,7 +273,7 @@ class Worker:
                 next_call = next_unskipped(next_call + 1)
             reply["restarts"] += 1
             if time.monotonic() >= deadline:
-                reply["notes"].append("the notebook ran past its %g s limit" % limits.get("notebook_seconds", 60))
+                reply["notes"].append("the notebook ran past its %g s limit" % limit(limits, "notebook_seconds"))
                 break
             if reply["restarts"] > MAX_RESTARTS:
                 reply["notes"].append("stopped after %d crashes or timeouts" % MAX_RESTARTS)
@@ -350,12 +351,12 @@ class Worker:
         # cells re-run silently after a restart get their own allowance, until the child says
         # "resumed"; then each step has its limit from the end of the step before
         silent = sum(1 for i in range(start_cell) if i not in skipped)
-        allowance = silent * float(limits.get("cell_seconds", 10))
+        allowance = silent * limit(limits, "cell_seconds")
         step_started = time.monotonic()
         try:
             while True:
                 in_cells = reached["cell"] < last_cell
-                step_limit = float(limits.get("cell_seconds", 10) if in_cells else limits.get("call_seconds", 5))
+                step_limit = limit(limits, "cell_seconds" if in_cells else "call_seconds")
                 wait = min(step_started + allowance + step_limit + GRACE_SECONDS, deadline) - time.monotonic()
                 watched = [read_fd] if self.stdin is None else [read_fd, self.stdin]
                 if wait > 0:
