@@ -32,11 +32,8 @@ from graders.diagnosis import run_variant, variant_outcome
 from graders.kit.nbbuild import notebook_bytes, solution_cells
 from graders.portable import wire
 from graders.portable.checks import PASSED, chain_args, judge_chain, judge_outcome
-from graders.portable.likely import MSG_DIAGNOSIS
 from graders.result import GradeResult
 from graders.spec import load_spec
-
-DIAGNOSIS_PREFIX = MSG_DIAGNOSIS.split("{")[0]  #: how the grader's diagnosis notes begin
 
 CAUGHT = "caught"  #: a wrong variant lost points on its function
 SURVIVED = "survived"  #: a wrong variant kept full marks on its function
@@ -180,9 +177,9 @@ def judge_variant(variant: Variant, result: GradeResult) -> VariantOutcome:
         return VariantOutcome(variant.id, variant.function, variant.kind, NOT_GRADED, 0.0, 0.0, detail=detail)
     own = result.function(variant.function)
     lost_on = [f.name for f in result.functions if f.score < f.max_score - 1e-9]
-    shown = _diagnosis_notes(own.notes)
-    stray = ["%s: %s" % (f.name, note) for f in result.functions if f.name != variant.function
-             for note in _diagnosis_notes(f.notes)]
+    shown = [own.diagnosis] if own.diagnosis else []
+    stray = ["%s: %s" % (f.name, f.diagnosis) for f in result.functions if f.name != variant.function
+             and f.diagnosis]
     failed = sum(1 for case in own.cases if case.rung != "passed")
     outcome = VariantOutcome(variant.id, variant.function, variant.kind, "", own.score, own.max_score,
                              lost_on=lost_on, cases_failed=failed, cases_total=len(own.cases),
@@ -239,10 +236,6 @@ def chain_verdict(variant: Variant, case: Case, value):
 @lru_cache(maxsize=1)
 def _public_cases() -> tuple[Case, ...]:
     return tuple(load_case_set(public_only=True))
-
-
-def _diagnosis_notes(notes: Iterable[str]) -> list[str]:
-    return [note for note in notes if note.startswith(DIAGNOSIS_PREFIX)]
 
 
 # -- running ------------------------------------------------------------------------------------

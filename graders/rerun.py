@@ -323,13 +323,14 @@ def merge(original: FunctionResult, retry: Retry, roots: dict[str, tuple[str, ..
     run = retry.result
     if run is None:
         return original
-    diagnosis = [note for note in run.notes if note.startswith(MSG_DIAGNOSIS.split("{")[0])]
+    diagnosis = [MSG_DIAGNOSIS.format(sentence=run.diagnosis)] if run.diagnosis else []
     if run.score <= original.score:
         # its helper is not (or not only) what is wrong: say so instead of "fix the helper first"
         notes = [note for note in original.notes if not note.startswith("%s calls " % original.name)]
         notes.append(MSG_WRONG_WITH_HELPER.format(name=original.name, helper=helper))
         return FunctionResult(original.name, original.score, original.max_score, original.cases,
-                              notes + [note for note in diagnosis if note not in notes])
+                              notes + [note for note in diagnosis if note not in notes],
+                              diagnosis=original.diagnosis or run.diagnosis)
     at_fault: list[str] = []
     for name in retry.helpers:
         at_fault.extend(f for f in roots.get(name, (name,)) if f not in at_fault)
@@ -343,7 +344,7 @@ def merge(original: FunctionResult, retry: Retry, roots: dict[str, tuple[str, ..
     notes.extend(diagnosis)
     cases = [case if case.passed else replace(case, message=MSG_CASE_WITH_HELPER.format(
                  helper=helper, rung=case.rung, fix=fix)) for case in run.cases]
-    return FunctionResult(original.name, run.score, run.max_score, cases, notes)
+    return FunctionResult(original.name, run.score, run.max_score, cases, notes, diagnosis=run.diagnosis)
 
 
 def regrade_callers(worker, spec: AssignmentSpec, cases: list[Case], cells: list[str],

@@ -28,6 +28,7 @@ class FunctionResult:
     max_score: float
     cases: list[CaseResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  #: dependency notes, limits hit, diagnosis
+    diagnosis: str = ""  #: the known mistake the feedback names ("Likely mistake: ..."), as a fact
 
     @property
     def status(self) -> str:
@@ -77,6 +78,7 @@ class GradeResult:
             "submission": self.submission, "score": self.score, "max_score": self.max_score,
             "functions": [
                 {"name": f.name, "score": f.score, "max_score": f.max_score, "notes": list(f.notes),
+                 "diagnosis": f.diagnosis,
                  "cases": [{"case_id": c.case_id, "visibility": c.visibility, "label": c.label, "rung": c.rung,
                             "passed": c.passed, "credit": c.credit, "message": c.message,
                             "timed_out": c.timed_out} for c in f.cases]}
@@ -94,6 +96,7 @@ def result_from_dict(data: dict) -> GradeResult:
         FunctionResult(
             name=f["name"], score=f["score"], max_score=f["max_score"],
             cases=[CaseResult(**c) for c in f.get("cases", [])], notes=list(f.get("notes", [])),
+            diagnosis=str(f.get("diagnosis", "")),
         )
         for f in data.get("functions", [])
     ]

@@ -348,9 +348,9 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
             failing = {c.case_id for c in result.cases if not c.passed}
             fspec = spec.functions[result.name]
             # (a function whose cases all passed the quick way fails only on a chain case, which says why)
-            result.notes.extend(_diagnosis_notes(result.name, [(cases[p], calls[p]) for p in positions if p in calls],
-                                                 failing,
-                                                 fspec.rtol, fspec.atol))
+            notes, result.diagnosis = _diagnosis_notes(
+                result.name, [(cases[p], calls[p]) for p in positions if p in calls], failing, fspec.rtol, fspec.atol)
+            result.notes.extend(notes)
         result.notes.extend(_cell_notes(result.name, result.cases, cell_reports))
         result.notes.extend(_import_notes(result.cases, cell_reports))
     return results
@@ -434,14 +434,14 @@ def _assert_notes(result: FunctionResult, outcomes: list[dict]) -> list[str]:
 
 
 def _diagnosis_notes(name, case_calls, failing=(), rtol=0.0, atol=0.0):
-    """Name the known mistake whose outputs match the student's (see graders.diagnosis); failing
-    that, for a multi-layer function, the layer where the first failing case goes wrong
-    (graders.layers)."""
+    """``(notes, sentence)``: name the known mistake whose outputs match the student's (see
+    graders.diagnosis; ``sentence`` is that mistake's, else ""); failing that, for a multi-layer
+    function, the layer where the first failing case goes wrong (graders.layers)."""
     try:
         from graders.diagnosis import diagnose
         from graders.layers import layer_note
     except ImportError:
-        return []
+        return [], ""
     judged = [(case, call) for case, call in case_calls if call.outcome.get("status") in ("ok", "error")]
     outputs = {case.id: call.value for case, call in judged if call.outcome["status"] == "ok"}
     args_after = {case.id: call.args_after for case, call in judged if call.outcome["status"] == "ok"}
@@ -452,14 +452,14 @@ def _diagnosis_notes(name, case_calls, failing=(), rtol=0.0, atol=0.0):
     sentence = diagnose(name, outputs, [case for case, _ in judged], args_after=args_after, errors=errors,
                         changes=changes)
     if sentence:
-        return [MSG_DIAGNOSIS.format(sentence=sentence)]
+        return [MSG_DIAGNOSIS.format(sentence=sentence)], sentence
     for case, call in judged:
         if case.id in failing and case.id in outputs:
             note = layer_note(name, case, call.value, rtol, atol)
             if note:
-                return [MSG_BY_LAYER.format(sentence=note, where=_where(case))]
+                return [MSG_BY_LAYER.format(sentence=note, where=_where(case))], ""
             break
-    return []
+    return [], ""
 
 
 MSG_BY_LAYER = "Where it goes wrong ({where}): {sentence}"

@@ -47,9 +47,16 @@ def report(grader):
 
 
 def graded(lost=(), notes=None):
-    """A GradeResult where the functions in ``lost`` lost a point; ``notes`` maps function -> notes."""
+    """A GradeResult where the functions in ``lost`` lost a point; ``notes`` maps function -> notes
+    (a "Likely mistake: " note names its mistake in the result's ``diagnosis`` too, as scoring does)."""
+    prefix = "Likely mistake: "
+
+    def named(name):
+        found = [note[len(prefix):] for note in (notes or {}).get(name, []) if note.startswith(prefix)]
+        return found[0] if found else ""
+
     functions = [FunctionResult(name, spec.points - (1 if name in lost else 0), spec.points,
-                                notes=list((notes or {}).get(name, [])))
+                                notes=list((notes or {}).get(name, [])), diagnosis=named(name))
                  for name, spec in SPEC.functions.items()]
     return GradeResult("x.ipynb", sum(f.score for f in functions), SPEC.total_points, functions)
 

@@ -397,3 +397,14 @@ def test_limit_defaults_are_stated_once_and_a_run_without_limits_gets_them():
         for given in ({}, {name: 0}, {name: -1}, {name: "7"}, {name: True}, {name: float("nan")}):
             assert limit(given, name) == value
     assert limit({"memory_mb": 512}, "memory_mb") == 512 and limit({"call_seconds": 0.5}, "call_seconds") == 0.5
+
+
+def test_the_named_mistake_is_a_field_of_the_function_result(grader):
+    from graders.portable.likely import MSG_DIAGNOSIS
+    from graders.result import result_from_dict
+
+    result = grader.grade_path(HERE / "fails_linear_backward_dW_values_missing_1_over_m.ipynb")
+    function = result.function("linear_backward")
+    assert function.diagnosis and MSG_DIAGNOSIS.format(sentence=function.diagnosis) in function.notes
+    assert not any(f.diagnosis for f in result.functions if f.name != "linear_backward" and f.status == "passed")
+    assert result_from_dict(result.to_dict()).function("linear_backward").diagnosis == function.diagnosis
