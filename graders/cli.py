@@ -327,6 +327,31 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+# -- list ------------------------------------------------------------------------------------------
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from graders.portable.casefile import load_cases
+    from graders.spec import installed_assignments
+
+    packs = installed_assignments()
+    if not packs:
+        raise UserError("no assignment packs are installed (no assignment.toml under the kit's assignments/)")
+    for folder, spec in packs:
+        counts = []
+        for kind in ("public", "hidden"):
+            path = folder / "cases" / ("%s.json" % kind)
+            counts.append(len(load_cases(path)["cases"]) if path.exists() else 0)
+        print("%s  %s" % (spec.name, spec.title))
+        print("  %d graded functions, %g points, %d public and %d hidden cases; %s"
+              % (len(spec.functions), spec.total_points, counts[0], counts[1], folder))
+    return 0
+
+
+def _configure_list(parser: argparse.ArgumentParser) -> None:
+    """No options."""
+
+
 # -- the command line -------------------------------------------------------------------------------
 
 #: every subcommand: name -> (handler, help line, options); a new command is one more entry here
@@ -343,6 +368,8 @@ COMMANDS = {
                           "exit 1 if a wrong variant keeps full marks or a correct alternative loses points",
               _configure_audit),
     "cases": (_cmd_cases, "write the public and hidden test cases from the reference", _configure_cases),
+    "list": (_cmd_list, "list the installed assignment packs, with their functions, points and cases",
+             _configure_list),
 }
 
 

@@ -106,3 +106,15 @@ def load_spec(path: Path | str = SPEC_PATH) -> AssignmentSpec:
         functions=functions,
         conventions=tuple(raw.get("conventions", ())),
     )
+
+
+ASSIGNMENTS_DIR = ASSIGNMENT_DIR.parent  #: where installed assignment packs live, one folder each
+
+
+def installed_assignments(folder: Path = ASSIGNMENTS_DIR) -> list[tuple[Path, AssignmentSpec]]:
+    """Every assignment pack in ``folder`` (a subfolder holding an ``assignment.toml``), by name."""
+    found = []
+    for candidate in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if (candidate / "assignment.toml").is_file():
+            found.append((candidate, load_spec(candidate / "assignment.toml")))
+    return found

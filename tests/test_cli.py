@@ -75,7 +75,7 @@ def test_every_subcommand_is_listed_once_and_reaches_its_handler():
     """One table names every command: nothing is found by importing modules that may be missing."""
     from graders.cli import COMMANDS, build_parser
 
-    assert set(COMMANDS) == {"grade", "batch", "export", "similarity", "report", "assign", "audit", "cases"}
+    assert set(COMMANDS) == {"grade", "batch", "export", "similarity", "report", "assign", "audit", "cases", "list"}
     parser = build_parser()
     for name, (handler, _, _) in COMMANDS.items():
         needs = {"grade": ["nb.ipynb"], "batch": ["subs"], "similarity": ["--out", "x"], "report": ["--out", "x"]}
@@ -122,3 +122,11 @@ def test_an_installed_kits_pyproject_says_what_the_checkouts_says():
     assert same(written["project"]["dependencies"]) == same(ours["project"]["dependencies"])
     assert written["project"]["requires-python"] == ours["project"]["requires-python"]
     assert written["project"]["scripts"] == ours["project"]["scripts"]
+
+
+def test_list_shows_the_installed_assignment_packs():
+    completed = dnngrade("list")
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    assert lines[0] == "dnn_step_by_step  Building a Deep Neural Network: Step by Step"
+    assert "10 graded functions, 100 points" in lines[1] and "assignments/dnn_step_by_step" in lines[1]
