@@ -32,7 +32,7 @@ from graders.diagnosis import run_variant, variant_outcome
 from graders.kit.nbbuild import notebook_bytes, solution_cells
 from graders.portable import wire
 from graders.portable.checks import PASSED, chain_args, judge_chain, judge_outcome
-from graders.result import GradeResult
+from graders.result import GradeResult, Status
 from graders.spec import load_spec
 
 CAUGHT = "caught"  #: a wrong variant lost points on its function
@@ -171,7 +171,7 @@ def _totals(rows: Iterable[FunctionAudit]) -> FunctionAudit:
 
 def judge_variant(variant: Variant, result: GradeResult) -> VariantOutcome:
     """Turn the grade of ``variant``'s notebook into an outcome."""
-    if result.status != "graded":
+    if result.status != Status.GRADED:
         reason = result.events[0].message if result.events else ""
         detail = MSG_NOT_GRADED.format(id=variant.id, status=result.status, reason=reason)
         return VariantOutcome(variant.id, variant.function, variant.kind, NOT_GRADED, 0.0, 0.0, detail=detail)

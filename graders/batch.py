@@ -34,7 +34,7 @@ from graders.errors import UserError
 from graders.grade import MSG_COULD_NOT_GRADE, MSG_UNREADABLE, Grader, Limits
 from graders.gradebook import Gradebook, GradingContext
 from graders.limits import default_workers
-from graders.result import GradeResult, result_from_dict
+from graders.result import GradeResult, Status, result_from_dict
 from graders.spec import ASSIGNMENT_DIR, SPEC_PATH, load_spec
 from graders.worker.isolation import PR_SET_PDEATHSIG, prctl
 
@@ -212,7 +212,7 @@ def zero_result(file_name: str, status: str, message: str, kind: str) -> GradeRe
 def could_not_grade(file_name: str, reason: str) -> GradeResult:
     """A result with no points saying the grader, not the student, failed (and why)."""
     message = MSG_COULD_NOT_GRADE.format(reason=reason)
-    return zero_result(file_name, "could_not_grade", message, "grader_error")
+    return zero_result(file_name, Status.COULD_NOT_GRADE, message, "grader_error")
 
 
 # -- the batch -----------------------------------------------------------------------------------
@@ -398,7 +398,7 @@ def _plan(files: SubmissionSource, found: Discovery, book: Gradebook, context: G
     for submission in found.submissions:
         previous = stored.get(submission.student_id)
         if (regrade or not previous or previous[1:3] != (context.kit_version, context.cases_sha256)
-                or previous[3] == "could_not_grade"):
+                or previous[3] == Status.COULD_NOT_GRADE):
             jobs.append(_Job(submission, ""))  # read, and hashed, when its chunk is sent
             continue
         try:
@@ -453,7 +453,7 @@ def _execute(jobs: list[_Job], files: SubmissionSource, book: Gradebook, executo
                 data = files.read(job.submission.file_name, cap)
             except OSError as error:
                 message = MSG_UNREADABLE.format(reason=MSG_READ_FAILED.format(error=error.strerror or error))
-                store(job, zero_result(job.submission.file_name, "unreadable", message, "unreadable"))
+                store(job, zero_result(job.submission.file_name, Status.UNREADABLE, message, "unreadable"))
                 continue
             job.sha256 = hashlib.sha256(data).hexdigest()
             chunk.append((job, data))

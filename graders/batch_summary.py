@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from graders.batch_inputs import Discovery
 from graders.gradebook import FunctionStats, Gradebook
-from graders.result import GradeResult
+from graders.result import GradeResult, Status
 
 SLOWEST_SHOWN = 5
 
@@ -95,8 +95,8 @@ def format_summary(summary: BatchSummary) -> str:
     if s.graded_now:
         lines[0] += " (%.1f s, %.1f notebooks/s)" % (s.seconds, s.rate)
     lines.append("  graded %d, failed to read %d, could not grade %d, with timeouts %d" % (
-        s.statuses.get("graded", 0), s.statuses.get("unreadable", 0), s.statuses.get("could_not_grade", 0),
-        s.timeouts))
+        s.statuses.get(Status.GRADED, 0), s.statuses.get(Status.UNREADABLE, 0),
+        s.statuses.get(Status.COULD_NOT_GRADE, 0), s.timeouts))
     lines.append("  score: mean %.1f, median %.1f (of %g)" % (s.mean, s.median, s.max_score))
     if s.functions:
         lines.append("  pass rate per function (over readable notebooks):")
@@ -158,8 +158,8 @@ def summarize(book: Gradebook, found: Discovery, roster: dict | None, graded_now
         not_on_roster=sorted(set(ids) - set(roster)) if roster else [],
         warnings=list(found.warnings),
         could_not_grade=[(row.student_id, _reason(row.result())) for row in stored
-                         if row.status == "could_not_grade"],
-        unreadable=[(row.student_id, _reason(row.result())) for row in stored if row.status == "unreadable"],
+                         if row.status == Status.COULD_NOT_GRADE],
+        unreadable=[(row.student_id, _reason(row.result())) for row in stored if row.status == Status.UNREADABLE],
         changes=book.score_changes(run_id) if run_id is not None else [],
     )
 

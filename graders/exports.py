@@ -17,7 +17,7 @@ from pathlib import Path
 
 from graders.errors import UserError
 from graders.gradebook import Gradebook, StoredSubmission
-from graders.result import GradeResult
+from graders.result import GradeResult, Status
 from graders.spec import AssignmentSpec, load_spec
 
 FORMATS = ("canvas", "moodle", "csv", "json")
@@ -112,7 +112,7 @@ def moodle_csv(rows: list[Row], spec: AssignmentSpec, assignment: str | None = N
 
 def short_feedback(result: GradeResult) -> str:
     """One line for an LMS comment: the score and the functions to fix, or why nothing was graded."""
-    if result.status != "graded":
+    if result.status != Status.GRADED:
         return result.events[0].message if result.events else result.status
     failed = [f.name for f in result.functions if f.status != "passed"]
     text = "%s / %s points." % (_points(result.score), _points(result.max_score))

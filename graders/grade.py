@@ -19,7 +19,7 @@ from graders.cases import Case, load_case_set
 from graders.limits import Limits
 from graders.notebook import MSG_POSITIONS, MSG_TOO_LARGE, Cells, NotebookError, code_cells, positional
 from graders.rerun import RetryUnavailable, regrade_callers
-from graders.result import FunctionResult, GradeResult, NotebookEvent
+from graders.result import FunctionResult, GradeResult, NotebookEvent, Status
 from graders.scoring import case_tolerances, notebook_events, score_functions
 from graders.shortcut import QuickJudge
 from graders.spec import AssignmentSpec, load_spec
@@ -158,7 +158,8 @@ class Grader:
             worker = self.start()
             reply, blob = worker.receive(job.token)
             if reply.get("refused"):
-                result = self._zero_result(job.name, "graded", MSG_REFUSED.format(reason=str(reply["refused"])[:300]),
+                result = self._zero_result(job.name, Status.GRADED,
+                                           MSG_REFUSED.format(reason=str(reply["refused"])[:300]),
                                            "refused", time.perf_counter() - job.started)
             else:
                 result = self._score(job, worker, reply, blob)
@@ -209,7 +210,7 @@ class Grader:
         return GradeResult(
             submission=job.name, score=round(sum(f.score for f in functions), 4), max_score=self.spec.total_points,
             functions=functions, events=events, execution_time=round(time.perf_counter() - job.started, 4),
-            sandbox=worker.launch.mode, status="graded", public_only=self.public_only,
+            sandbox=worker.launch.mode, status=Status.GRADED, public_only=self.public_only,
         )
 
     def _zero_result(self, name: str, status: str, message: str, kind: str, seconds: float) -> GradeResult:
@@ -220,10 +221,10 @@ class Grader:
         return result
 
     def _unreadable(self, name: str, error: Exception, seconds: float) -> GradeResult:
-        return self._zero_result(name, "unreadable", MSG_UNREADABLE.format(reason=error), "unreadable", seconds)
+        return self._zero_result(name, Status.UNREADABLE, MSG_UNREADABLE.format(reason=error), "unreadable", seconds)
 
     def _could_not_grade(self, name: str, reason: str, seconds: float) -> GradeResult:
-        return self._zero_result(name, "could_not_grade", MSG_COULD_NOT_GRADE.format(reason=reason),
+        return self._zero_result(name, Status.COULD_NOT_GRADE, MSG_COULD_NOT_GRADE.format(reason=reason),
                                  "grader_error", seconds)
 
 

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graders.errors import UserError
-from graders.result import GradeResult, result_from_dict
+from graders.result import GradeResult, Status, result_from_dict
 
 SCHEMA_VERSION = 3  #: 2 added score_changes, 3 the similarity tables (an older gradebook gains them when opened)
 #: Columns of ``submissions`` (and keys of the result JSON) that differ between two runs on the same files.
@@ -217,7 +217,7 @@ def function_rows(result: GradeResult) -> list[tuple]:
     outputs = {test["name"]: test["output"] for test in to_gradescope(result)["tests"]}
     rows = []
     for position, function in enumerate(result.functions):
-        status = function.status if result.status == "graded" else result.status
+        status = function.status if result.status == Status.GRADED else result.status
         failing = [c for c in function.cases if c.rung != "passed"]
         if failing:
             first_failure = failing[0].message.splitlines()[0]

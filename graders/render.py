@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graders.result import GradeResult
+from graders.result import GradeResult, Status
 from graders.scoring import function_feedback
 
 PASS_MARK = "\u2714"
@@ -50,7 +50,7 @@ def to_gradescope(result: GradeResult, hidden_visibility: str = "after_published
             "output": output,
             "visibility": function_visibility,
         })
-    if not result.public_only and result.status == "graded":
+    if not result.public_only and result.status == Status.GRADED:
         summary, any_failing = [], False
         for function in result.functions:
             public = [c for c in function.cases if c.visibility == "public"]
@@ -70,7 +70,7 @@ def to_gradescope(result: GradeResult, hidden_visibility: str = "after_published
                       "status": "failed" if event.kind not in INSTRUCTOR_EVENTS + INFORMATIONAL_EVENTS else "passed",
                       "output": event.message,
                       "visibility": "hidden" if event.kind in INSTRUCTOR_EVENTS else "visible"})
-    if result.status != "graded" and result.events:  # nothing to hide: say at once why
+    if result.status != Status.GRADED and result.events:  # nothing to hide: say at once why
         output = "%s: %s" % (result.submission, result.events[0].message)
     elif function_visibility == "visible":
         output = "%s: %s / %s points." % (result.submission, _points(result.score), _points(result.max_score))

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
+
+
+class Status(str, enum.Enum):
+    """What became of a submission. Members are strings (``Status.GRADED == "graded"``), so they
+    are stored, exported and printed as their values."""
+
+    GRADED = "graded"  #: a result with scores (the score may be 0)
+    UNREADABLE = "unreadable"  #: the file is not a notebook that can be read
+    COULD_NOT_GRADE = "could_not_grade"  #: the grader failed on it (the batch goes on; regrade it)
+
+    __str__ = str.__str__
+    __format__ = str.__format__  # type: ignore[assignment]
 
 
 @dataclass
@@ -58,7 +71,7 @@ class GradeResult:
     events: list[NotebookEvent] = field(default_factory=list)
     execution_time: float = 0.0
     sandbox: str = ""  #: how student code was isolated: "bwrap", "process" (fallback)
-    status: str = "graded"  #: graded | unreadable | could_not_grade
+    status: str = Status.GRADED  #: a :class:`Status`
     public_only: bool = False
 
     def function(self, name: str) -> FunctionResult:
@@ -102,4 +115,6 @@ def result_from_dict(data: dict) -> GradeResult:
     ]
     events = [NotebookEvent(**e) for e in data.get("events", [])]
     fields = {k: v for k, v in data.items() if k not in ("functions", "events")}
+    if fields.get("status") in tuple(Status):
+        fields["status"] = Status(fields["status"])
     return GradeResult(functions=functions, events=events, **fields)

@@ -23,3 +23,16 @@ def test_to_dict_equals_asdict_and_round_trips():
 def test_status_comes_from_the_score():
     assert sample().functions[0].status == "failed"
     assert FunctionResult("f", 1.0, 1.0).status == "passed"
+
+
+def test_statuses_are_one_enum_whose_members_read_as_their_values():
+    import json
+
+    from graders.result import GradeResult, Status, result_from_dict
+
+    assert [s.value for s in Status] == ["graded", "unreadable", "could_not_grade"]
+    result = GradeResult("a.ipynb", 0.0, 100.0, status=Status.COULD_NOT_GRADE)
+    assert "%s / %s" % (result.status, f"{result.status}") == "could_not_grade / could_not_grade"
+    stored = json.loads(json.dumps(result.to_dict()))
+    assert stored["status"] == "could_not_grade"
+    assert result_from_dict(stored).status is Status.COULD_NOT_GRADE
