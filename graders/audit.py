@@ -1,6 +1,6 @@
 """Mutation audit: grade every known variant through the real grading path.
 
-For each variant in :mod:`assignments.dnn_step_by_step.mistakes`, a notebook is built holding the
+For each variant in the pack's mistake library, a notebook is built holding the
 reference solution of every graded function except the one the variant replaces, and it is graded
 by one warm :class:`graders.grade.Grader`, exactly as a submission would be. Then:
 
@@ -25,16 +25,17 @@ from functools import lru_cache
 
 import numpy as np
 
-import reference.dnn
-from assignments.dnn_step_by_step.mistakes import CORRECT, VARIANTS, WRONG, Variant
+from graders.assignment import current
 from graders.cases import Case, load_case_set
-from graders.diagnosis import run_variant, variant_outcome
+from graders.diagnosis import Variant, run_variant, variant_outcome
 from graders.kit.nbbuild import notebook_bytes, solution_cells
 from graders.portable import wire
 from graders.portable.checks import PASSED, chain_args, judge_chain, judge_outcome
 from graders.result import GradeResult, Status
 from graders.spec import load_spec
 
+WRONG = "wrong"  #: a variant that is a mistake (the kinds of a pack's mistake library)
+CORRECT = "correct"  #: a variant that is a right answer written differently
 CAUGHT = "caught"  #: a wrong variant lost points on its function
 SURVIVED = "survived"  #: a wrong variant kept full marks on its function
 FULL_MARKS = "full_marks"  #: a correct alternative earned every point
@@ -43,7 +44,7 @@ NOT_GRADED = "not_graded"  #: the grader returned no grade (unreadable notebook,
 
 MSG_SURVIVOR = (
     "{id} kept full marks on {function}: no case catches this mistake. Strengthen the hidden "
-    "cases of {function} (assignment.toml, tools/casegen.py), then run `dnngrade cases`."
+    "cases of {function} (assignment.toml and the pack's case generators), then run `dnngrade cases`."
 )
 MSG_UNSEEN = (
     "{id} passes every public case of {function}: the students' self-check says it is right. Add "
@@ -124,7 +125,7 @@ class AuditReport:
     def rows(self) -> list[FunctionAudit]:
         """One :class:`FunctionAudit` per function that has variants, in the notebook's order."""
         rows: dict[str, FunctionAudit] = {}
-        order = list(reference.dnn.GRADED_FUNCTIONS)
+        order = list(current().graded_functions)
         for outcome in sorted(self.outcomes, key=lambda o: order.index(o.function)):
             row = rows.setdefault(outcome.function, FunctionAudit(outcome.function))
             if outcome.kind == WRONG:
@@ -223,7 +224,7 @@ def chain_verdict(variant: Variant, case: Case, value):
         try:
             with np.errstate(all="ignore"):
                 args = copy.deepcopy(chain_args(step, value, case.then_args or []))
-                runs.append(("ok", wire.roundtrip({"v": getattr(reference.dnn, step["function"])(*args)})["v"]))
+                runs.append(("ok", wire.roundtrip({"v": current().reference(step["function"])(*args)})["v"]))
         except Exception as error:  # noqa: BLE001 - the variant's value made it fail
             runs.append(("error", "%s: %s" % (type(error).__name__, error)))
     spec = load_spec()
@@ -243,7 +244,7 @@ def _public_cases() -> tuple[Case, ...]:
 
 def select_variants(function: str | None = None) -> list[Variant]:
     """The variants to audit: all of them, or those of ``function``."""
-    return [v for v in VARIANTS if function in (None, v.function)]
+    return [v for v in current().mistakes.VARIANTS if function in (None, v.function)]
 
 
 def run_audit(
@@ -262,7 +263,7 @@ def run_audit(
     progress : callable, optional
         Called with each outcome as soon as it is known.
     """
-    variants = list(VARIANTS if variants is None else variants)
+    variants = list(current().mistakes.VARIANTS if variants is None else variants)
     if grader is None:
         from graders.grade import Grader
 

@@ -28,6 +28,7 @@ from typing import Callable
 
 import graders
 from graders import grade
+from graders.assignment import Assignment, current, find_assignment, select
 from graders.batch_inputs import Discovery, Submission, SubmissionSource, discover, load_roster
 from graders.batch_summary import BatchSummary, Progress, summarize
 from graders.errors import UserError
@@ -35,7 +36,6 @@ from graders.grade import MSG_COULD_NOT_GRADE, MSG_UNREADABLE, Grader, Limits
 from graders.gradebook import Gradebook, GradingContext
 from graders.limits import default_workers
 from graders.result import GradeResult, Status, result_from_dict
-from graders.spec import ASSIGNMENT_DIR, SPEC_PATH, load_spec
 from graders.worker.isolation import PR_SET_PDEATHSIG, prctl
 
 MAX_CHUNK = 8  #: notebooks per pool task: the pool process pipelines them through its worker
@@ -79,8 +79,12 @@ DASK_CHECK_SECONDS = 60.0
 # -- the grading context ------------------------------------------------------------------------
 
 
-def cases_sha256(spec_path: Path = SPEC_PATH, cases_dir: Path = ASSIGNMENT_DIR / "cases") -> str:
-    """sha256 over the spec file and every stored case file (name and bytes, in name order)."""
+def cases_sha256(spec_path: Path | None = None, cases_dir: Path | None = None) -> str:
+    """sha256 over the spec file and every stored case file (name and bytes, in name order); by
+    default the selected pack's."""
+    if spec_path is None or cases_dir is None:
+        pack = current()
+        spec_path, cases_dir = pack.spec_path, pack.cases_dir
     digest = hashlib.sha256()
     for path in [Path(spec_path)] + sorted(Path(cases_dir).glob("*.json")):
         digest.update(path.name.encode("utf-8") + b"\0")
@@ -89,15 +93,38 @@ def cases_sha256(spec_path: Path = SPEC_PATH, cases_dir: Path = ASSIGNMENT_DIR /
     return digest.hexdigest()
 
 
-_CONTEXT: GradingContext | None = None
+_CONTEXTS: dict[str, GradingContext] = {}
 
 
 def grading_context() -> GradingContext:
-    """The kit version and cases hash of this installation (computed once per process)."""
-    global _CONTEXT
-    if _CONTEXT is None:
-        _CONTEXT = GradingContext(kit_version=graders.__version__, cases_sha256=cases_sha256())
-    return _CONTEXT
+    """The kit version, the selected pack and its cases hash (computed once per process and pack)."""
+    pack = current()
+    if pack.name not in _CONTEXTS:
+        _CONTEXTS[pack.name] = GradingContext(kit_version=graders.__version__, cases_sha256=cases_sha256(),
+                                              assignment=pack.name)
+    return _CONTEXTS[pack.name]
+
+
+def settings_pack(settings: dict) -> Assignment:
+    """The pack a batch's ``settings`` name (its folder when this machine has it, else its name),
+    selected in this process; the selected pack when they name none."""
+    folder, name = settings.get("assignment_folder"), settings.get("assignment")
+    if not folder and not name:
+        return current()
+    if folder and Path(folder, "assignment.toml").is_file():
+        pack = find_assignment(folder)
+    else:
+        pack = find_assignment(name)
+    if not _selected_is(pack):
+        select(pack)
+    return current()
+
+
+def _selected_is(pack: Assignment) -> bool:
+    try:
+        return current().folder == pack.folder
+    except UserError:
+        return False
 
 
 # -- the grading function (runs in pool processes and on Dask workers) --------------------------
@@ -115,7 +142,8 @@ def _warm_grader(settings: dict) -> Grader:
     if grader is not None and _LOCAL.key[0] == key[0]:
         grader.close()
     limits = Limits(**settings.get("limits", {}))
-    _LOCAL.grader = Grader(public_only=False, limits=limits, sandbox=settings.get("sandbox", "auto"))
+    pack = settings_pack(settings)
+    _LOCAL.grader = Grader(public_only=False, limits=limits, sandbox=settings.get("sandbox", "auto"), assignment=pack)
     _LOCAL.key = key
     if not _ALL_GRADERS:
         atexit.register(close_warm_graders)
@@ -206,7 +234,7 @@ def _started() -> bool:
 
 def zero_result(file_name: str, status: str, message: str, kind: str) -> GradeResult:
     """A result with no points, for a notebook that could not be read or graded."""
-    return grade.zero_result(load_spec(), file_name, status, message, kind)
+    return grade.zero_result(current().spec, file_name, status, message, kind)
 
 
 def could_not_grade(file_name: str, reason: str) -> GradeResult:
@@ -288,8 +316,11 @@ class _Executors:
             self.client = None
 
 
-def worker_context() -> dict:
-    """This process's grading context as plain data (what a Dask worker reports)."""
+def worker_context(settings: dict | None = None) -> dict:
+    """This process's grading context as plain data (what a Dask worker reports), for the pack
+    ``settings`` name (the selected one by default)."""
+    if settings:
+        settings_pack(settings)
     return asdict(grading_context())
 
 
@@ -299,11 +330,13 @@ def check_dask_workers(client, address: str) -> None:
     One small task goes through the scheduler (which must be able to unpickle it, so it needs the
     kit too); then every connected worker reports its kit version and cases hash.
     """
+    pack = current()
+    named = {"assignment": pack.name, "assignment_folder": str(pack.folder)}
     mine = worker_context()
     problem = None
     try:
-        client.submit(worker_context, pure=False).result(timeout=DASK_CHECK_SECONDS)
-        contexts = client.run(worker_context)
+        client.submit(worker_context, named, pure=False).result(timeout=DASK_CHECK_SECONDS)
+        contexts = client.run(worker_context, named)
     except TimeoutError:
         problem = MSG_DASK_NO_WORKERS.format(address=address, seconds=DASK_CHECK_SECONDS)
     except Exception as error:  # noqa: BLE001 - whatever Dask raised, the fix is the same
@@ -349,9 +382,13 @@ def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path |
     _relax_garbage_collector()
     started = time.monotonic()
     limits = limits or Limits()
-    settings = {"limits": asdict(limits), "sandbox": sandbox}
+    pack = current()
+    settings = {"limits": asdict(limits), "sandbox": sandbox, "assignment": pack.name,
+                "assignment_folder": str(pack.folder)}
     context = grading_context()
     with SubmissionSource(source) as files, Gradebook(gradebook, writer=True, wait=wait) as book:
+        with book.transaction():
+            book.claim_assignment(pack.name)  # before anything is written: one assignment per gradebook
         found = discover(files)
         if not found.submissions:
             raise UserError(MSG_NOTHING_FOUND.format(path=source))
@@ -507,7 +544,8 @@ def _execute(jobs: list[_Job], files: SubmissionSource, book: Gradebook, executo
 def _result_from(payload: dict, job: _Job, context: GradingContext) -> tuple[GradeResult, dict]:
     """The result a pool process or Dask worker sent, and its stored form."""
     got = payload.get("context") or {}
-    if (got.get("kit_version"), got.get("cases_sha256")) != (context.kit_version, context.cases_sha256):
+    if ((got.get("kit_version"), got.get("cases_sha256"), got.get("assignment", context.assignment))
+            != (context.kit_version, context.cases_sha256, context.assignment)):
         result = could_not_grade(job.submission.file_name, MSG_CONTEXT_MISMATCH.format(
             got_kit=got.get("kit_version"), got_cases=str(got.get("cases_sha256"))[:12],
             kit=context.kit_version, cases=context.cases_sha256[:12]))

@@ -10,9 +10,13 @@ from pathlib import Path
 
 from graders.errors import UserError
 from graders.portable.casefile import decode_value, load_cases
-from graders.spec import HIDDEN_CASES_PATH, PUBLIC_CASES_PATH, AssignmentSpec
+from graders.spec import AssignmentSpec
 
-CASE_PATHS = {"public": PUBLIC_CASES_PATH, "hidden": HIDDEN_CASES_PATH}
+
+def _default_paths() -> dict[str, Path]:
+    from graders.assignment import current
+
+    return current().case_paths
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def case_from_entry(entry: dict) -> Case:
 
 def load_case_set(public_only: bool = False, paths: dict[str, Path] | None = None) -> list[Case]:
     """Read the stored cases (public first, then hidden unless ``public_only``)."""
-    paths = paths or CASE_PATHS
+    paths = paths or _default_paths()
     kinds = ["public"] if public_only else ["public", "hidden"]
     cases = []
     for kind in kinds:
@@ -75,14 +79,25 @@ def write_case_files(spec: AssignmentSpec, paths: dict[str, Path] | None = None)
     """Regenerate the case files from the reference; return the paths written."""
     from graders.kit.casegen import render_case_files
 
-    paths = paths or CASE_PATHS
+    paths = paths or _default_paths()
     written = []
-    for kind, text in render_case_files(spec).items():
+    for kind, text in render_case_files(spec, _pack_of(spec)).items():
         path = Path(paths[kind])
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+def _pack_of(spec: AssignmentSpec):
+    """The selected pack, which must be the one ``spec`` belongs to."""
+    from graders.assignment import current
+
+    pack = current()
+    if pack.name != spec.name:
+        raise UserError("the cases of %s are made by its own pack: select it first (--assignment %s)"
+                        % (spec.name, spec.name))
+    return pack
 
 
 # Matrix products round differently on different CPUs (BLAS picks its kernel at run time), so a
@@ -109,9 +124,9 @@ def stale_case_files(spec: AssignmentSpec, paths: dict[str, Path] | None = None)
     """Regenerate in memory and describe every stored file that differs (empty when all are current)."""
     from graders.kit.casegen import render_case_files
 
-    paths = paths or CASE_PATHS
+    paths = paths or _default_paths()
     problems = []
-    for kind, text in render_case_files(spec).items():
+    for kind, text in render_case_files(spec, _pack_of(spec)).items():
         path = Path(paths[kind])
         if not path.exists():
             problems.append("%s: missing" % path)

@@ -24,10 +24,10 @@ DEFAULT_GRADEBOOK = "gradebook.sqlite"
 # -- cases ---------------------------------------------------------------------------------------
 
 def _cmd_cases(args: argparse.Namespace) -> int:
+    from graders.assignment import current
     from graders.cases import stale_case_files, write_case_files
-    from graders.spec import load_spec
 
-    spec = load_spec()
+    spec = current().spec
     if args.check:
         return report_stale(stale_case_files(spec), "The stored cases", "dnngrade cases", "cases are up to date")
     for path in write_case_files(spec):
@@ -81,7 +81,10 @@ def _cmd_grade(args) -> int:
                          "it, run: dnngrade batch %s --gradebook gradebook.sqlite" % (args.notebook, args.notebook))
 
     if Path(args.notebook).exists():
-        start_early(args.sandbox, args.disk_mb)  # the worker starts while NumPy and the cases load here
+        from graders.assignment import current
+
+        # the worker starts while NumPy and the cases load here
+        start_early(args.sandbox, args.disk_mb, current().worker_helpers())
     from graders.grade import grade_notebook
     from graders.render import to_gradescope, to_text
 
@@ -158,7 +161,7 @@ def _cmd_export(args) -> int:
     if not args.out and not args.feedback and not args.changes:
         raise UserError("nothing to write: give --out FILE (with --format), --feedback DIR and/or --changes FILE")
     if args.out:
-        count = export_grades(args.gradebook, args.format, args.out, assignment=args.assignment,
+        count = export_grades(args.gradebook, args.format, args.out, assignment=args.column,
                               warn=lambda message: print("dnngrade: note: %s" % message, file=sys.stderr))
         print("wrote %s (%s, %d students)" % (args.out, args.format, count))
     if args.changes:
@@ -237,7 +240,7 @@ def _configure_export(parser) -> None:
                         help="canvas or moodle gradebook import, plain csv (per function), or json "
                              "(Gradescope-shaped results); default %(default)s")
     parser.add_argument("--out", metavar="FILE", help="file to write the grades to")
-    parser.add_argument("--assignment", metavar="COLUMN",
+    parser.add_argument("--column", metavar="HEADER",
                         help="grade column header for canvas/moodle (default: the assignment title); "
                              "for an existing Canvas assignment use its exported header, "
                              "e.g. 'Step by Step (1234)'")
@@ -278,7 +281,7 @@ def _cmd_assign(args: argparse.Namespace) -> int:
 
         if not (REPO_ROOT / "pyproject.toml").exists():
             raise UserError("--update rewrites the kit's own notebooks and figures (%s): run it in a checkout "
-                            "of the kit, not in an installed copy" % release.KEPT_DIR)
+                            "of the kit, not in an installed copy" % release.kept_dir())
         for path in release.update_kept():
             print("wrote %s" % path)
     if args.check:
@@ -288,7 +291,7 @@ def _cmd_assign(args: argparse.Namespace) -> int:
     if args.out:
         built = release.build_release(args.out)
         print("built the release in %s (%d files):" % (built.root, len(built.files)))
-        for part, use in release.PARTS.items():
+        for part, use in release.parts().items():
             print("  %-12s %s" % (part + "/", use))
     return 0
 
@@ -298,7 +301,7 @@ def _configure_assign(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true",
                         help="rebuild the kept notebooks and figures in memory and fail if they differ")
     parser.add_argument("--update", action="store_true",
-                        help="rewrite the kept notebooks and figures in assignments/dnn_step_by_step/")
+                        help="rewrite the kept notebooks and figures in the pack's folder")
 
 
 # -- audit -----------------------------------------------------------------------------------------
@@ -313,9 +316,10 @@ def _configure_audit(parser: argparse.ArgumentParser) -> None:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
+    from graders.assignment import current
     from graders.audit import run_audit, select_variants, to_text
-    from reference.dnn import GRADED_FUNCTIONS
 
+    GRADED_FUNCTIONS = current().graded_functions
     if args.function and args.function not in GRADED_FUNCTIONS:
         raise UserError(MSG_UNKNOWN_FUNCTION.format(name=args.function, names=", ".join(GRADED_FUNCTIONS)))
     report = run_audit(select_variants(args.function))
@@ -331,13 +335,14 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    from graders.assignment import installed_assignments
     from graders.portable.casefile import load_cases
-    from graders.spec import installed_assignments
 
     packs = installed_assignments()
     if not packs:
         raise UserError("no assignment packs are installed (no assignment.toml under the kit's assignments/)")
-    for folder, spec in packs:
+    for pack in packs:
+        folder, spec = pack.folder, pack.spec
         counts = []
         for kind in ("public", "hidden"):
             path = folder / "cases" / ("%s.json" % kind)
@@ -379,17 +384,30 @@ def _version() -> str:
     return graders.__version__
 
 
+NO_PACK_COMMANDS = ("list",)  #: commands that work on no one assignment pack
+#: commands that read a gradebook, which says whose grades it holds (--assignment only checks it)
+GRADEBOOK_COMMANDS = ("export", "report", "similarity")
+
+
+def _assignment_option(parser) -> None:
+    parser.add_argument("--assignment", metavar="NAME|DIR", default=None,
+                        help="the assignment pack: an installed pack's name (see `dnngrade list`) or a "
+                             "pack's folder (default: the only installed pack)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand of :data:`COMMANDS`."""
     parser = argparse.ArgumentParser(
         prog="dnngrade",
-        description="Grade and build 'Building a Deep Neural Network: Step by Step'.",
+        description="Grade and build the notebooks of a course, one assignment pack at a time.",
     )
     parser.add_argument("--verbose", action="store_true", help="show tracebacks for errors")
     parser.add_argument("--version", action="version", version="dnngrade %s" % _version())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (handler, help_text, configure) in COMMANDS.items():
         command = subparsers.add_parser(name, help=help_text, description=help_text)
+        if name not in NO_PACK_COMMANDS:
+            _assignment_option(command)
         configure(command)
         command.set_defaults(handler=handler)
     return parser
@@ -403,6 +421,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if args.command not in NO_PACK_COMMANDS and (args.assignment or args.command not in GRADEBOOK_COMMANDS):
+            from graders.assignment import select
+
+            select(args.assignment)
         return int(args.handler(args) or 0)
     except UserError as error:
         if args.verbose:

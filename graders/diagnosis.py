@@ -2,7 +2,7 @@
 
 When a graded function loses points, the grader passes what the student's function did on each
 case (the returned values, as plain data) to :func:`diagnose`. Each wrong variant of that function
-in :mod:`assignments.dnn_step_by_step.mistakes` is run here, in the grader's own trusted process,
+in the pack's mistake library (its ``mistakes`` module) is run here, in the grader's own trusted process,
 on the same cases, and the variant that behaves like the student's code on *every* case gives
 its diagnosis sentence. Student code never runs here; variants are our own code.
 
@@ -23,18 +23,24 @@ import json
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
-import reference.dnn
-import reference.dnn_utils
-from assignments.dnn_step_by_step.mistakes import Variant, wrong_variants
+from graders.assignment import Assignment, current
 from graders.cases import Case
 from graders.portable.casefile import encode_value
 from graders.portable.checks import graded_part, parameter_names
 from graders.portable.likely import Run, array_snapshot, behaves_like, changes_since, one_diagnosis, same_value
 from graders.portable.wire import roundtrip
 from graders.spec import load_spec
+
+Variant = Any  #: an entry of a pack's mistake library (``id``, ``function``, ``kind``, ``source``, ``diagnosis``)
+
+
+def wrong_variants(function: str | None = None, pack: Assignment | None = None) -> list:
+    """The wrong variants of ``function`` (of every function when None) in the pack's library."""
+    return list((pack or current()).mistakes.wrong_variants(function))
 
 
 def diagnose(
@@ -181,9 +187,9 @@ _FUNCTIONS: dict[str, object] = {}
 def variant_function(candidate: Variant):
     """The callable defined by ``candidate.source``, built once per process.
 
-    The source runs in a fresh namespace holding ``np``, the ``dnn_utils`` helpers and the
-    reference solutions of every graded function, as a notebook with the other functions solved
-    would; the variant's own definition then replaces the reference of its function.
+    The source runs in a fresh namespace holding ``np``, the pack's helpers and the reference
+    solutions of every graded function, as a notebook with the other functions solved would; the
+    variant's own definition then replaces the reference of its function.
     """
     if candidate.id not in _FUNCTIONS:
         _FUNCTIONS[candidate.id] = _exec_variant(candidate)[candidate.function]
@@ -191,11 +197,7 @@ def variant_function(candidate: Variant):
 
 
 def _exec_variant(candidate: Variant) -> dict:
-    namespace: dict = {"__name__": "variant", "np": np}
-    for helper in ("sigmoid", "sigmoid_backward", "relu", "relu_backward"):
-        namespace[helper] = getattr(reference.dnn_utils, helper)
-    for name in reference.dnn.GRADED_FUNCTIONS:
-        namespace[name] = getattr(reference.dnn, name)
+    namespace: dict = dict(current().solution_namespace(), __name__="variant")
     exec(compile(candidate.source, "<variant %s>" % candidate.id, "exec"), namespace)
     return namespace
 
@@ -203,7 +205,7 @@ def _exec_variant(candidate: Variant) -> dict:
 # -- the evidence the self-check uses -----------------------------------------------------------
 
 
-def public_runs(cases: Sequence[Case]) -> list[dict]:
+def public_runs(cases: Sequence[Case], pack: Assignment | None = None) -> list[dict]:
     """What each wrong variant does on the public ``cases``, as entries of the public case file.
 
     The students' self-check matches a failing function against these with the grader's own
@@ -212,7 +214,7 @@ def public_runs(cases: Sequence[Case]) -> list[dict]:
     cannot be stored as case-file JSON (NaN, infinity, a foreign object) is left out.
     """
     entries = []
-    for candidate in wrong_variants():
+    for candidate in wrong_variants(None, pack):
         mine = [case for case in cases if case.function == candidate.function]
         runs = {case.id: run_variant(candidate, case) for case in mine}
         if not any(run.wrong or run.changed for run in runs.values()):

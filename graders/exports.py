@@ -18,7 +18,7 @@ from pathlib import Path
 from graders.errors import UserError
 from graders.gradebook import Gradebook, StoredSubmission
 from graders.result import GradeResult, Status
-from graders.spec import AssignmentSpec, load_spec
+from graders.spec import AssignmentSpec
 
 FORMATS = ("canvas", "moodle", "csv", "json")
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -173,8 +173,11 @@ def export_grades(gradebook: str | Path, fmt: str, out: str | Path, assignment: 
     what it matches by is written, and ``warn(message)`` says which."""
     if fmt not in FORMATS:
         raise UserError(MSG_UNKNOWN_FORMAT.format(name=fmt, choices=", ".join(FORMATS)))
+    from graders.assignment import for_gradebook
+
     with Gradebook(gradebook, must_exist=True) as book:
         rows = gradebook_rows(book)
+        pack = for_gradebook(book)
     if not any(row.stored for row in rows):
         raise UserError(MSG_EMPTY.format(path=gradebook))
     unmatched = without_identity(rows, fmt)
@@ -187,7 +190,7 @@ def export_grades(gradebook: str | Path, fmt: str, out: str | Path, assignment: 
         if warn is not None:
             names = ", ".join(row.student_id for row in unmatched[:5]) + (", ..." if len(unmatched) > 5 else "")
             warn(MSG_SOME_WITHOUT_IDENTITY.format(names=names, **values))
-    spec = load_spec()
+    spec = pack.spec
     if fmt == "canvas":
         text = canvas_csv(rows, spec, assignment)
     elif fmt == "moodle":

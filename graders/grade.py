@@ -15,14 +15,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from graders.assignment import Assignment, current
 from graders.cases import Case, load_case_set
 from graders.limits import Limits
 from graders.notebook import MSG_POSITIONS, MSG_TOO_LARGE, Cells, NotebookError, code_cells, positional
+from graders.portable.checks import use_names
 from graders.rerun import RetryUnavailable, regrade_callers
 from graders.result import FunctionResult, GradeResult, NotebookEvent, Status
 from graders.scoring import case_tolerances, notebook_events, score_functions
 from graders.shortcut import QuickJudge
-from graders.spec import AssignmentSpec, load_spec
+from graders.spec import AssignmentSpec
 from graders.workerproc import WorkerDied, WorkerProcess
 
 MSG_UNREADABLE = "Not graded: {reason}"
@@ -63,15 +65,21 @@ class Grader:
         Time and memory limits.
     sandbox : str
         "auto" (bubblewrap when available), "bwrap" (required) or "process".
+    assignment : Assignment
+        The pack to grade (default: the selected one, :func:`graders.assignment.current`).
     """
 
     def __init__(self, public_only: bool = False, limits: Limits | None = None, sandbox: str = "auto",
-                 spec: AssignmentSpec | None = None, cases: list[Case] | None = None):
+                 spec: AssignmentSpec | None = None, cases: list[Case] | None = None,
+                 assignment: Assignment | None = None):
         self.public_only = public_only
         self.limits = limits or Limits()
         self.sandbox = sandbox
-        self.spec = spec or load_spec()
-        self.cases = cases if cases is not None else load_case_set(public_only=public_only)
+        self.assignment = assignment or current()
+        self.spec = spec or self.assignment.spec
+        use_names(self.spec.names())
+        self.cases = cases if cases is not None else load_case_set(public_only=public_only,
+                                                                   paths=self.assignment.case_paths)
         self._worker: WorkerProcess | None = None
         self._generation = 0  #: counts workers started, so a job sent to a dead one is sent again
         self._quick: QuickJudge | None = None  #: see graders.shortcut
@@ -81,7 +89,8 @@ class Grader:
     def start(self) -> WorkerProcess:
         """Start the worker now (otherwise it starts with the first notebook)."""
         if self._worker is None:
-            self._worker = WorkerProcess(self.cases, self.limits.worker_limits(), self.sandbox)
+            self._worker = WorkerProcess(self.cases, self.limits.worker_limits(), self.sandbox,
+                                         helpers=self.assignment.worker_helpers())
             self._generation += 1
         return self._worker
 
@@ -211,6 +220,7 @@ class Grader:
             submission=job.name, score=round(sum(f.score for f in functions), 4), max_score=self.spec.total_points,
             functions=functions, events=events, execution_time=round(time.perf_counter() - job.started, 4),
             sandbox=worker.launch.mode, status=Status.GRADED, public_only=self.public_only,
+            assignment=self.spec.name,
         )
 
     def _zero_result(self, name: str, status: str, message: str, kind: str, seconds: float) -> GradeResult:
@@ -218,6 +228,7 @@ class Grader:
         result.execution_time = round(seconds, 4)
         result.sandbox = self._worker.launch.mode if self._worker else ""
         result.public_only = self.public_only
+        result.assignment = self.spec.name
         return result
 
     def _unreadable(self, name: str, error: Exception, seconds: float) -> GradeResult:
@@ -233,7 +244,7 @@ def zero_result(spec: AssignmentSpec, name: str, status: str, message: str, kind
     functions = [FunctionResult(name=f, score=0.0, max_score=s.points, notes=[message])
                  for f, s in spec.functions.items()]
     return GradeResult(submission=name, score=0.0, max_score=spec.total_points, functions=functions,
-                       events=[NotebookEvent(kind, message)], status=status)
+                       events=[NotebookEvent(kind, message)], status=status, assignment=spec.name)
 
 
 def grade_notebook(path: str | os.PathLike, public_only: bool = False, limits: Limits | None = None,

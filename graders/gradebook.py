@@ -58,6 +58,10 @@ MSG_NEWER_SCHEMA = (
     "{path} was written by a newer dnngrade (gradebook schema {found}, this one reads {supported}). "
     "Upgrade the kit: pip install -U dnn-step-by-step-grader."
 )
+MSG_OTHER_ASSIGNMENT = (
+    "{path} holds the grades of the assignment {theirs!r}; this batch grades {ours!r}. Grades of two "
+    "assignments never share a gradebook: give this one its own (--gradebook {ours}.sqlite)."
+)
 MSG_NO_GRADEBOOK = "no gradebook at {path}; run `dnngrade batch SUBMISSIONS --gradebook {path}` first"
 MSG_DAMAGED = (
     "{path} is damaged ({why}): its grades cannot be trusted. Restore it from a backup, or move it "
@@ -166,6 +170,7 @@ class GradingContext:
 
     kit_version: str
     cases_sha256: str
+    assignment: str = ""  #: the name of the assignment pack
 
 
 @dataclass
@@ -338,11 +343,36 @@ class Gradebook:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    # -- the assignment ---------------------------------------------------------------------------
+
+    def assignment(self) -> str:
+        """The name of the assignment whose grades this gradebook holds ("" before the first batch
+        of a kit that records it)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='assignment'").fetchone()
+        if row:
+            return str(row[0])
+        for (data,) in self.db.execute("SELECT result_json FROM submissions LIMIT 1"):
+            try:
+                return str(json.loads(data).get("assignment", ""))
+            except (TypeError, ValueError):
+                return ""
+        return ""
+
+    def claim_assignment(self, name: str) -> None:
+        """Refuse grades of assignment ``name`` when this gradebook holds another's; else record it."""
+        theirs = self.assignment()
+        if theirs and name and theirs != name:
+            raise UserError(MSG_OTHER_ASSIGNMENT.format(path=self.path, theirs=theirs, ours=name))
+        if name and not theirs:
+            self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('assignment', ?)", (name,))
+
     # -- runs -------------------------------------------------------------------------------------
 
     def start_run(self, context: GradingContext, source: str, executor: str, limits: dict) -> int:
-        """Record the start of a batch; return its ``run_id``."""
+        """Record the start of a batch; return its ``run_id``. A gradebook holds one assignment's
+        grades: a batch of another assignment is refused (:class:`UserError`)."""
         with self.transaction():
+            self.claim_assignment(context.assignment)
             cursor = self.db.execute(
                 "INSERT INTO runs(started_at, kit_version, cases_sha256, source, executor, limits)"
                 " VALUES (?,?,?,?,?,?)",

@@ -160,10 +160,10 @@ def write_report(gradebook: str | Path, out: str | Path, charts: bool | None = N
 
     Everything is written into a new folder beside ``out`` first and moved into place at the end,
     so a failure (a missing gradebook, a full disk) leaves ``out`` as it was."""
-    from graders.spec import load_spec
+    from graders.assignment import for_gradebook
 
     with Gradebook(gradebook, must_exist=True) as book:
-        data = read_report_data(book, load_spec().title)
+        data = read_report_data(book, for_gradebook(book).title)
     charts = has_matplotlib() if charts is None else charts
     folder = Path(out)
     folder.parent.mkdir(parents=True, exist_ok=True)

@@ -95,9 +95,9 @@ def helpers_to_replace(spec: AssignmentSpec, functions: list[FunctionResult],
 
 
 def _solution():
-    import reference.dnn
+    from graders.assignment import current
 
-    return reference.dnn
+    return current().solution
 
 
 def _plain_size(value, depth: int = 0) -> int:

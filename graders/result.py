@@ -73,6 +73,7 @@ class GradeResult:
     sandbox: str = ""  #: how student code was isolated: "bwrap", "process" (fallback)
     status: str = Status.GRADED  #: a :class:`Status`
     public_only: bool = False
+    assignment: str = ""  #: the name of the assignment pack that graded it
 
     def function(self, name: str) -> FunctionResult:
         """The result of the graded function ``name``."""
@@ -99,7 +100,7 @@ class GradeResult:
             ],
             "events": [{"kind": e.kind, "message": e.message, "cell": e.cell} for e in self.events],
             "execution_time": self.execution_time, "sandbox": self.sandbox, "status": self.status,
-            "public_only": self.public_only,
+            "public_only": self.public_only, "assignment": self.assignment,
         }
 
 

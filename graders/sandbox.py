@@ -3,7 +3,7 @@ process with resource limits.
 
 ``worker_launch(mode)`` returns a :class:`Launch`: how to start the worker and what the report
 says about isolation. In the sandbox the worker sees the system folders and the Python install
-read-only, plus ``graders/portable``, ``graders/worker`` and the ``dnn_utils`` helpers: never the
+read-only, plus ``graders/portable``, ``graders/worker`` and the assignment's helpers file: never the
 reference, the cases, the gradebook or other submissions. It has no network, a private size-capped
 ``/tmp``, its own PID namespace (the worker is PID 1, so everything started inside dies with it)
 and a clean environment, and runs as the unprivileged user 65534.
@@ -46,8 +46,8 @@ from graders.worker.identity import worker_uid
 from graders.worker.isolation import kit_copies, outermost
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
-DNN_UTILS = KIT_ROOT / "reference" / "dnn_utils.py"
 SANDBOX_KIT = "/opt/dnnkit"
+SANDBOX_HELPERS = SANDBOX_KIT + "/pack_helpers.py"  #: where the pack's helpers file is mounted
 SANDBOX_UID = 65534  #: the user student code runs as inside the sandbox (``nobody``)
 ROOT_ALIAS = 1  #: how host root appears inside a namespace made by :func:`new_user_namespace`
 KIT_PACKAGES = ("graders", "reference", "tools", "assignments")
@@ -103,6 +103,25 @@ class Launch:
     cwd: str | None = None
     userns: bool = False  #: join a fresh user namespace made at each start (grader is root)
     identity: str = ""  #: bwrap: "own" (a host user id of its own) or "mapped" (the grader's user)
+    binds_at: int = 0  #: bwrap: where more mounts go in ``argv`` (before the root is made read-only)
+
+    def with_helpers(self, helpers) -> Launch:
+        """This launch, giving the worker an assignment pack's helpers (a
+        :class:`graders.assignment.WorkerHelpers`): the helpers file (mounted alone, read-only, in
+        the sandbox), the module names students import it under and the modules to stand in for."""
+        if helpers is None:
+            return self
+        argv = list(self.argv)
+        path = str(helpers.file)
+        if self.mode == "bwrap":
+            argv[self.binds_at:self.binds_at] = ["--ro-bind", path, SANDBOX_HELPERS]
+            path = SANDBOX_HELPERS
+        argv += ["--helpers", path]
+        for name in helpers.modules:
+            argv += ["--helper-module", name]
+        for name in helpers.standins:
+            argv += ["--standin", name]
+        return replace(self, argv=argv)
 
     def spawn(self, **popen_options) -> subprocess.Popen:
         """Start the worker (``popen_options`` go to :class:`subprocess.Popen`)."""
@@ -158,7 +177,7 @@ def process_launch(reason: str, disk_mb: int = DEFAULT_DISK_MB) -> Launch:
     student code runs as a user id of the worker's own, with a private /tmp of ``disk_mb``."""
     env = _base_env()
     env["PYTHONPATH"] = str(KIT_ROOT)
-    argv = [sys.executable, *WORKER_FLAGS, "-c", _BOOT, "--dnn-utils", str(DNN_UTILS)]
+    argv = [sys.executable, *WORKER_FLAGS, "-c", _BOOT]
     if os.geteuid() == 0:
         argv += ["--own-user", "--disk-mb", str(int(disk_mb))]
         checkouts, folders = kit_copies(str(KIT_ROOT), sorted(_site_dirs()))
@@ -312,7 +331,6 @@ def bwrap_options(disk_mb: int = DEFAULT_DISK_MB, as_root: bool = False) -> list
         "--ro-bind", str(KIT_ROOT / "graders" / "__init__.py"), kit + "/__init__.py",
         "--ro-bind", str(KIT_ROOT / "graders" / "portable"), kit + "/portable",
         "--ro-bind", str(KIT_ROOT / "graders" / "worker"), kit + "/worker",
-        "--ro-bind", str(DNN_UTILS), SANDBOX_KIT + "/dnn_utils.py",
         "--remount-ro", "/dev", "--remount-ro", "/",
         "--chdir", "/tmp", "--clearenv",
     ]
@@ -326,11 +344,18 @@ def bwrap_options(disk_mb: int = DEFAULT_DISK_MB, as_root: bool = False) -> list
 
 
 def _worker_command(identity: str = "mapped") -> list[str]:
-    command = [sys.executable, *WORKER_FLAGS, "-c", _BOOT, "--dnn-utils", SANDBOX_KIT + "/dnn_utils.py",
-               "--workdir", "/tmp"]
+    command = [sys.executable, *WORKER_FLAGS, "-c", _BOOT, "--workdir", "/tmp"]
     if identity == "own":  # the sandbox's user is the worker's alone: its keyrings can be cleared
         command.append("--own-sandbox-user")
     return command
+
+
+def _remount_at(options: list[str]) -> int:
+    """The index of ``--remount-ro /dev`` in bubblewrap's ``options``: mounts must come before it."""
+    for index in range(len(options) - 1):
+        if options[index] == "--remount-ro" and options[index + 1] == "/dev":
+            return index
+    raise ValueError("bubblewrap options without --remount-ro /dev")
 
 
 def bwrap_launch(disk_mb: int = DEFAULT_DISK_MB, identity: str = "auto") -> Launch:
@@ -347,7 +372,7 @@ def bwrap_launch(disk_mb: int = DEFAULT_DISK_MB, identity: str = "auto") -> Laun
         options = ["--unshare-user", "--disable-userns"] + options
     bwrap = shutil.which("bwrap") or "bwrap"
     return Launch([bwrap] + options + _worker_command(identity), _base_env(), "bwrap", "", cwd="/",
-                  userns=identity == "own", identity=identity)
+                  userns=identity == "own", identity=identity, binds_at=1 + _remount_at(options))
 
 
 def _probe(launch: Launch) -> str | None:
@@ -442,28 +467,29 @@ def confirm_launch(launch: Launch, disk_mb: int = DEFAULT_DISK_MB) -> None:
 
 WORKER_PIPES = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.DEVNULL,
                 "start_new_session": True}
-_EARLY: dict[tuple[str, int], tuple[Launch, bool, subprocess.Popen]] = {}
+_EARLY: dict[tuple, tuple[Launch, bool, subprocess.Popen]] = {}
 
 
-def start_early(mode: str = "auto", disk_mb: int = DEFAULT_DISK_MB) -> None:
+def start_early(mode: str = "auto", disk_mb: int = DEFAULT_DISK_MB, helpers=None) -> None:
     """Start a worker now, before the grader has loaded NumPy and the cases: the two start-ups
     overlap. The next :class:`graders.workerproc.WorkerProcess` with the same settings takes it
     (:func:`take_early`); one nobody takes is stopped at exit."""
     launch, known = first_launch(mode, disk_mb)
-    if launch is None or (mode, disk_mb) in _EARLY:
+    if launch is None or (mode, disk_mb, helpers) in _EARLY:
         return
     try:
-        proc = launch.spawn(**WORKER_PIPES)
+        proc = launch.with_helpers(helpers).spawn(**WORKER_PIPES)
     except OSError:
         return
     if not _EARLY:
         atexit.register(_stop_early)
-    _EARLY[mode, disk_mb] = (launch, known, proc)
+    _EARLY[mode, disk_mb, helpers] = (launch, known, proc)
 
 
-def take_early(mode: str, disk_mb: int) -> tuple[Launch, bool, subprocess.Popen] | None:
-    """The worker :func:`start_early` started with these settings, if any (taken once)."""
-    return _EARLY.pop((mode, disk_mb), None)
+def take_early(mode: str, disk_mb: int, helpers=None) -> tuple[Launch, bool, subprocess.Popen] | None:
+    """The worker :func:`start_early` started with these settings, if any (taken once), with its
+    launch as chosen (without the helpers, which :meth:`Launch.with_helpers` adds)."""
+    return _EARLY.pop((mode, disk_mb, helpers), None)
 
 
 def _stop_early() -> None:

@@ -75,9 +75,12 @@ def _course_helper(detail: str, starred: list[str], sources: list[str]) -> str |
 
 
 def _starred_course_modules(sources: list[str]) -> list[str]:
-    from graders.worker.standins import SUPPORT_MODULES
+    from graders.assignment import current
 
-    star = re.compile(r"^\s*from\s+(%s)\s+import\s+\*" % "|".join(map(re.escape, SUPPORT_MODULES)), re.M)
+    modules = current().standins
+    if not modules:
+        return []
+    star = re.compile(r"^\s*from\s+(%s)\s+import\s+\*" % "|".join(map(re.escape, modules)), re.M)
     return sorted({m for source in sources for m in star.findall(source)})
 
 
@@ -436,12 +439,13 @@ def _assert_notes(result: FunctionResult, outcomes: list[dict]) -> list[str]:
 def _diagnosis_notes(name, case_calls, failing=(), rtol=0.0, atol=0.0):
     """``(notes, sentence)``: name the known mistake whose outputs match the student's (see
     graders.diagnosis; ``sentence`` is that mistake's, else ""); failing that, for a multi-layer
-    function, the layer where the first failing case goes wrong (graders.layers)."""
+    function, the layer where the first failing case goes wrong (the pack's ``layer_note`` hook)."""
     try:
+        from graders.assignment import current
         from graders.diagnosis import diagnose
-        from graders.layers import layer_note
     except ImportError:
         return [], ""
+    layer_note = current().hook("layer_note")
     judged = [(case, call) for case, call in case_calls if call.outcome.get("status") in ("ok", "error")]
     outputs = {case.id: call.value for case, call in judged if call.outcome["status"] == "ok"}
     args_after = {case.id: call.args_after for case, call in judged if call.outcome["status"] == "ok"}
@@ -453,7 +457,7 @@ def _diagnosis_notes(name, case_calls, failing=(), rtol=0.0, atol=0.0):
                         changes=changes)
     if sentence:
         return [MSG_DIAGNOSIS.format(sentence=sentence)], sentence
-    for case, call in judged:
+    for case, call in judged if layer_note else ():
         if case.id in failing and case.id in outputs:
             note = layer_note(name, case, call.value, rtol, atol)
             if note:

@@ -17,7 +17,7 @@ from graders.gradebook import Gradebook
 from graders.notebook import MAX_NOTEBOOK_BYTES, NotebookError, code_cells
 from graders.similarity import TOP_PAIRS, SimilarityRun, Submission, compare_class
 from graders.sources import definitions, function_sources
-from graders.spec import ASSIGNMENT_DIR, AssignmentSpec, load_spec
+from graders.spec import AssignmentSpec
 
 STARTER_FILE = "starter_code.txt"  #: older course templates' scaffolding, in the assignment folder
 RELEASED_NOTEBOOK = "student.ipynb"
@@ -35,9 +35,13 @@ CHANGED_FILE = "its file {file} changed since it was graded: grade it again with
 UNREADABLE_FILE = "its notebook cannot be read"
 
 
-def starter_code(spec: AssignmentSpec, folder: Path = ASSIGNMENT_DIR) -> dict[str, list[str]]:
+def starter_code(spec: AssignmentSpec, folder: Path | None = None) -> dict[str, list[str]]:
     """Per graded function, the starter code every student was given: the released notebook's
     stubs and the older course templates' scaffolding in ``starter_code.txt``."""
+    if folder is None:
+        from graders.assignment import current
+
+        folder = current().folder
     names = list(spec.functions)
     found: dict[str, list[str]] = {name: [] for name in names}
     released = folder / RELEASED_NOTEBOOK
@@ -98,12 +102,14 @@ def run_similarity(gradebook: str | Path, out: str | Path, submissions: str | Pa
 
     Returns the comparison and the path of ``index.html``.
     """
+    from graders.assignment import for_gradebook
     from graders.similarity_report import write_similarity_report
 
-    spec = load_spec()
     with Gradebook(gradebook, must_exist=True) as book:
+        pack = for_gradebook(book)
+        spec = pack.spec
         students, missing, where = load_class(book, spec, submissions)
-    run = compare_class(students, list(spec.functions), starter_code(spec), top=top, workers=workers,
+    run = compare_class(students, list(spec.functions), starter_code(spec, pack.folder), top=top, workers=workers,
                         scheduler=scheduler)
     run.missing = missing
     with Gradebook(gradebook, writer=True, wait=True) as book:

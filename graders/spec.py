@@ -6,17 +6,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graders.portable.checks import RETURN_NAMES
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
-
-ASSIGNMENT_DIR = Path(__file__).resolve().parent.parent / "assignments" / "dnn_step_by_step"
-SPEC_PATH = ASSIGNMENT_DIR / "assignment.toml"
-PUBLIC_CASES_PATH = ASSIGNMENT_DIR / "cases" / "public.json"
-HIDDEN_CASES_PATH = ASSIGNMENT_DIR / "cases" / "hidden.json"
 
 
 @dataclass(frozen=True)
@@ -36,6 +29,11 @@ class FunctionSpec:
     #: how a case's share splits over the returned items: item -> share of a returned tuple, or
     #: ``"keys"`` (equal shares over the graded keys of a returned dict); None: no split
     items: dict[str, float] | str | None = None
+    #: what the function returns, as messages name it: one name, or one per item of a returned tuple
+    returns: str | tuple[str, ...] = "the result"
+    arguments: tuple[str, ...] = ()  #: the template's parameter names, for messages
+    #: graded keys of a returned dict, by prefix (other keys are neither required nor judged)
+    graded_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,17 @@ class AssignmentSpec:
     partial_credit: dict[str, float]
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     conventions: tuple[dict, ...] = ()  #: published versions' conventions, recognised by their source
+    #: names of the items of nested containers, for messages: {container name: {length: "a, b, c"}}
+    container_items: dict = field(default_factory=dict)
+
+    def names(self) -> dict:
+        """The names messages use (checks.use_names), as plain data for the case files."""
+        return {
+            "functions": {name: {"returns": list(spec.returns) if isinstance(spec.returns, tuple) else spec.returns,
+                                 "arguments": list(spec.arguments), "graded_keys": list(spec.graded_keys)}
+                          for name, spec in self.functions.items()},
+            "container_items": self.container_items,
+        }
 
     def squeezable_items(self, sources: list[str]) -> tuple[str, ...]:
         """The items that may come back 1-D, under every convention whose marker is in ``sources``."""
@@ -64,12 +73,11 @@ class AssignmentSpec:
         return sum(spec.points for spec in self.functions.values())
 
 
-def _items(name: str, raw) -> dict[str, float] | str | None:
+def _items(name: str, raw, returned) -> dict[str, float] | str | None:
     """The ``items`` of a function's table, checked: ``"keys"``, or shares that add up to 1 and
     name the returned tuple's items in the order the function returns them."""
     if raw is None or raw == "keys":
         return raw
-    returned = RETURN_NAMES.get(name)
     if type(raw) is not dict or not isinstance(returned, tuple) or tuple(raw) != returned:
         raise ValueError("functions.%s.items must be \"keys\" or give a share to each of %s, in that order"
                          % (name, returned))
@@ -79,10 +87,24 @@ def _items(name: str, raw) -> dict[str, float] | str | None:
     return shares
 
 
-def load_spec(path: Path | str = SPEC_PATH) -> AssignmentSpec:
-    """Read ``assignment.toml`` into an :class:`AssignmentSpec` (functions keep the file's order)."""
+def read_toml(path: Path | str) -> dict:
+    """The TOML file at ``path``, parsed."""
     with open(path, "rb") as handle:
-        raw = tomllib.load(handle)
+        return tomllib.load(handle)
+
+
+def _returns(raw):
+    return tuple(raw) if isinstance(raw, list) else str(raw or "the result")
+
+
+def load_spec(path: Path | str | None = None) -> AssignmentSpec:
+    """Read ``assignment.toml`` into an :class:`AssignmentSpec` (functions keep the file's order);
+    without a path, the selected pack's (:func:`graders.assignment.current`)."""
+    if path is None:
+        from graders.assignment import current
+
+        return current().spec
+    raw = read_toml(path)
     functions = {
         name: FunctionSpec(
             name=name,
@@ -94,7 +116,10 @@ def load_spec(path: Path | str = SPEC_PATH) -> AssignmentSpec:
             public=tuple(entry.get("public", ())),
             hidden=tuple(entry.get("hidden", ())),
             may_change_if_first=tuple(entry.get("inputs_may_change_if_first_argument", ())),
-            items=_items(name, entry.get("items")),
+            items=_items(name, entry.get("items"), _returns(entry.get("returns"))),
+            returns=_returns(entry.get("returns")),
+            arguments=tuple(entry.get("arguments", ())),
+            graded_keys=tuple(entry.get("graded_keys", ())),
         )
         for name, entry in raw["functions"].items()
     }
@@ -105,16 +130,7 @@ def load_spec(path: Path | str = SPEC_PATH) -> AssignmentSpec:
         partial_credit={key: float(value) for key, value in raw["partial_credit"].items()},
         functions=functions,
         conventions=tuple(raw.get("conventions", ())),
+        container_items={name: ({str(k): v for k, v in value.items()} if isinstance(value, dict) else value)
+                         for name, value in raw.get("container_items", {}).items()},
     )
 
-
-ASSIGNMENTS_DIR = ASSIGNMENT_DIR.parent  #: where installed assignment packs live, one folder each
-
-
-def installed_assignments(folder: Path = ASSIGNMENTS_DIR) -> list[tuple[Path, AssignmentSpec]]:
-    """Every assignment pack in ``folder`` (a subfolder holding an ``assignment.toml``), by name."""
-    found = []
-    for candidate in sorted(folder.iterdir()) if folder.is_dir() else []:
-        if (candidate / "assignment.toml").is_file():
-            found.append((candidate, load_spec(candidate / "assignment.toml")))
-    return found

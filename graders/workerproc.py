@@ -28,8 +28,9 @@ class WorkerProcess:
 
     launch: Launch  #: how it was started (set once it is)
 
-    def __init__(self, cases: list[Case], limits: dict, sandbox: str = "auto"):
+    def __init__(self, cases: list[Case], limits: dict, sandbox: str = "auto", helpers=None):
         self.cases = cases
+        self.helpers = helpers  #: the pack's helpers for student code (graders.assignment.WorkerHelpers)
         self.limits = dict(DEFAULT_LIMITS, **limits)
         self.sandbox = sandbox
         self.proc: subprocess.Popen | None = None
@@ -43,7 +44,7 @@ class WorkerProcess:
         """Start the worker: the one :func:`graders.sandbox.start_early` started, else the launch
         that works here. A guessed launch that fails is left for the one the probe chooses."""
         disk_mb = int(self.limits["disk_mb"])
-        early = take_early(self.sandbox, disk_mb)
+        early = take_early(self.sandbox, disk_mb, self.helpers)
         launch, known = (early[0], early[1]) if early else first_launch(self.sandbox, disk_mb)
         if launch is not None:
             try:
@@ -65,7 +66,7 @@ class WorkerProcess:
         self.launch = launch
         self._unread = bytearray()
         try:
-            self.proc = proc or launch.spawn(**WORKER_PIPES)
+            self.proc = proc or launch.with_helpers(self.helpers).spawn(**WORKER_PIPES)
         except OSError as error:
             raise WorkerDied("the worker could not be started (%s)" % error) from None
         calls: list[dict[str, object]] = [{"function": case.function, "seed": case.seed} for case in self.cases]

@@ -10,20 +10,20 @@ from graders.cli import main
 from graders.kit import bundles, figures, release
 
 EXPECTED_FILES = [
-    "student/" + release.STUDENT_NOTEBOOK,
+    "student/" + release.student_notebook(),
     "student/dnn_utils.py",
     "student/dnn_check/__init__.py",
     "student/dnn_check/selfcheck.py",
     "student/dnn_check/public_cases.json",
-    "solution/" + release.SOLUTION_NOTEBOOK,
+    "solution/" + release.solution_notebook(),
     "solution/dnn_utils.py",
-    "otter/" + bundles.OTTER_MASTER_NAME,
+    "otter/" + bundles.otter_master_name(),
     "otter/" + bundles.OTTER_SUPPORT_NAME,
     "otter/" + bundles.HIDDEN_CASES_NAME,
     "otter/dnn_check/checks.py",
-    "gradescope/" + bundles.GRADESCOPE_ZIP_NAME,
+    "gradescope/" + bundles.gradescope_zip_name(),
 ] + ["%s/images/%s" % (part, name) for part in ("student", "solution", "otter")
-     for name in figures.FIGURE_NAMES]
+     for name in figures.figure_names()]
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +36,14 @@ def built(tmp_path_factory):
 def test_assign_builds_every_part(built, capsys):
     for relative in EXPECTED_FILES:
         assert (built / relative).is_file(), relative
-    assert sorted(entry.name for entry in built.iterdir()) == sorted(list(release.PARTS) + [release.MANIFEST])
+    assert sorted(entry.name for entry in built.iterdir()) == sorted(list(release.PART_NAMES) + [release.MANIFEST])
 
 
 def test_released_notebooks_are_the_kept_copies(built):
-    kept = release.KEPT_DIR
+    kept = release.kept_dir()
     student, solution = built / "student", built / "solution"
-    assert (student / release.STUDENT_NOTEBOOK).read_bytes() == (kept / "student.ipynb").read_bytes()
-    assert (solution / release.SOLUTION_NOTEBOOK).read_bytes() == (kept / "solution.ipynb").read_bytes()
+    assert (student / release.student_notebook()).read_bytes() == (kept / "student.ipynb").read_bytes()
+    assert (solution / release.solution_notebook()).read_bytes() == (kept / "solution.ipynb").read_bytes()
 
 
 def test_rebuilding_replaces_the_release_byte_for_byte(built, tmp_path):
@@ -69,10 +69,10 @@ def test_rebuilding_leaves_what_assign_did_not_write(built, tmp_path, capsys):
     assert main(["assign", "--out", str(again)]) == 0
     assert (dist / "autograder.zip").read_bytes() == b"otter's own"
     printed = capsys.readouterr().out
-    hint = "cd otter && otter assign %s dist/" % bundles.OTTER_MASTER_NAME
+    hint = "cd otter && otter assign %s dist/" % bundles.otter_master_name()
     assert hint in printed
     readme = (bundles.REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    assert "cd release/otter && otter assign %s dist/" % bundles.OTTER_MASTER_NAME in readme
+    assert "cd release/otter && otter assign %s dist/" % bundles.otter_master_name() in readme
 
 
 def test_assign_refuses_a_folder_holding_other_files(tmp_path, capsys):
@@ -98,10 +98,10 @@ def test_kept_copies_are_up_to_date(capsys):
 def test_check_names_each_stale_file_and_update_fixes_it(tmp_path, monkeypatch, capsys):
     for relative in release.kept_files():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(release.KEPT_DIR / relative, tmp_path / relative)
+        shutil.copy(release.kept_dir() / relative, tmp_path / relative)
     (tmp_path / "student.ipynb").write_text("{}", encoding="utf-8")
     (tmp_path / "images" / "outline.png").unlink()
-    monkeypatch.setattr(release, "KEPT_DIR", tmp_path)
+    monkeypatch.setattr(release, "kept_dir", lambda: tmp_path)
     assert main(["assign", "--check"]) == 1
     err = capsys.readouterr().err
     assert "student.ipynb" in err and "outline.png: missing" in err and "solution.ipynb" not in err
@@ -142,8 +142,8 @@ def test_grading_gives_the_student_notebook_zero_and_the_solution_full_marks(bui
     from graders.grade import Grader
 
     with Grader() as grader:
-        student = grader.grade_path(built / "student" / release.STUDENT_NOTEBOOK)
-        solution = grader.grade_path(built / "solution" / release.SOLUTION_NOTEBOOK)
+        student = grader.grade_path(built / "student" / release.student_notebook())
+        solution = grader.grade_path(built / "solution" / release.solution_notebook())
     assert (student.status, student.score, student.max_score) == ("graded", 0, 100)
     assert not [event for event in student.events if event.kind == "cell_error"]
     assert (solution.status, solution.score, solution.max_score) == ("graded", 100, 100)

@@ -15,8 +15,8 @@ from graders.portable import wire
 from graders.portable.checks import MSG_CHAIN_WRONG
 from graders.portable.selfcheck import run_public_cases
 from graders.scoring import function_feedback
-from graders.spec import PUBLIC_CASES_PATH
 from graders.workerproc import WorkerProcess
+from tests.packs import PUBLIC_CASES_PATH
 
 FAST = Limits(cell_seconds=3, call_seconds=0.5, notebook_seconds=30)
 EXTRA_KEYS = variant("initialize_parameters_deep.extra_keys_break_the_layer_count").source

@@ -109,11 +109,11 @@ def test_an_installed_kit_builds_a_release_like_a_checkout(tmp_path):
 
 
 def test_an_installed_kits_pyproject_says_what_the_checkouts_says():
-    from graders.kit.bundles import INSTALLED_PACKAGE_DATA, INSTALLED_PACKAGES, installed_pyproject
+    from graders.kit.bundles import INSTALLED_PACKAGES, installed_package_data, installed_pyproject
 
     ours = tomllib.loads((REPO / "pyproject.toml").read_text())
     written = tomllib.loads(installed_pyproject().decode())
-    assert ours["tool"]["setuptools"]["package-data"] == INSTALLED_PACKAGE_DATA == written["tool"]["setuptools"][
+    assert ours["tool"]["setuptools"]["package-data"] == installed_package_data() == written["tool"]["setuptools"][
         "package-data"]
     assert set(INSTALLED_PACKAGES) <= set(ours["tool"]["setuptools"]["packages"]["find"]["include"])
     def same(requirements):  # the metadata writes markers with other quotes

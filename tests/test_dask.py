@@ -40,11 +40,12 @@ def test_unreachable_scheduler_is_a_user_error(tmp_path, monkeypatch):
 
 
 def _pretend_other_kit():
-    batch._CONTEXT = batch.GradingContext(kit_version="0.0-old", cases_sha256="0" * 64)
+    batch._CONTEXTS["dnn_step_by_step"] = batch.GradingContext(kit_version="0.0-old", cases_sha256="0" * 64,
+                                                                assignment="dnn_step_by_step")
 
 
 def _forget_context():
-    batch._CONTEXT = None
+    batch._CONTEXTS.clear()
 
 
 def test_workers_with_another_kit_are_refused_before_grading(tmp_path, cluster):

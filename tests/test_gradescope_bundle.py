@@ -114,20 +114,20 @@ def test_setup_says_in_the_build_log_how_code_is_isolated(archive, tmp_path):
 
 
 def test_several_notebooks_grade_the_assignment_and_say_which(archive, notebooks_dir, tmp_path):
-    root = autograder_tree(tmp_path, archive, notebooks_dir / "solution" / release.SOLUTION_NOTEBOOK)
+    root = autograder_tree(tmp_path, archive, notebooks_dir / "solution" / release.solution_notebook())
     other = root / "submission" / "scratch_work.ipynb"
-    other.write_bytes((notebooks_dir / "student" / release.STUDENT_NOTEBOOK).read_bytes().replace(
+    other.write_bytes((notebooks_dir / "student" / release.student_notebook()).read_bytes().replace(
         b"def L_model_backward", b"def something_else"))
     os.utime(other, (2e9, 2e9))  # the newest file, but not the assignment
     results = run_autograder(root)
     assert results["score"] == 100, "the assignment's notebook was graded, not the newest file"
     which = results["tests"][0]
     assert which["name"] == "Which notebook was graded" and which["visibility"] == "visible"
-    assert "Graded: %s" % release.SOLUTION_NOTEBOOK in which["output"] and "scratch_work.ipynb" in which["output"]
+    assert "Graded: %s" % release.solution_notebook() in which["output"] and "scratch_work.ipynb" in which["output"]
 
 
 def test_the_top_level_output_keeps_what_the_tests_hold_back(archive, notebooks_dir, tmp_path):
-    root = autograder_tree(tmp_path, archive, notebooks_dir / "student" / release.STUDENT_NOTEBOOK)
+    root = autograder_tree(tmp_path, archive, notebooks_dir / "student" / release.student_notebook())
     results = run_autograder(root)
     assert results["visibility"] == "after_published"
     assert "points" not in results["output"] and "when grades are published" in results["output"]
@@ -137,8 +137,8 @@ def test_the_top_level_output_keeps_what_the_tests_hold_back(archive, notebooks_
 
 
 @pytest.mark.parametrize("notebook, score", [
-    ("solution/" + release.SOLUTION_NOTEBOOK, 100),
-    ("student/" + release.STUDENT_NOTEBOOK, 0),
+    ("solution/" + release.solution_notebook(), 100),
+    ("student/" + release.student_notebook(), 0),
 ])
 def test_run_autograder_writes_gradescope_results(archive, notebooks_dir, tmp_path, notebook, score):
     root = autograder_tree(tmp_path, archive, notebooks_dir / notebook)

@@ -13,7 +13,7 @@ import reference.dnn
 from graders.kit import notebooks, release
 from graders.portable.casefile import decode_value, load_cases
 from graders.portable.checks import MSG_NOT_IMPLEMENTED
-from graders.spec import PUBLIC_CASES_PATH
+from tests.packs import PUBLIC_CASES_PATH
 
 # What the seed notebook prints, cell by cell (the solution notebook must print exactly this).
 SEED_PRINTS = {
@@ -211,7 +211,7 @@ def release_dir(tmp_path_factory):
 
 
 def test_solution_notebook_runs_and_prints_the_seed_values(release_dir):
-    notebook = execute(release_dir / "solution" / release.SOLUTION_NOTEBOOK)
+    notebook = execute(release_dir / "solution" / release.solution_notebook())
     cells = cells_by_id(notebook)
     for cell in notebook["cells"]:
         assert not [o for o in cell.get("outputs", []) if o["output_type"] == "error"], cell["id"]
@@ -221,7 +221,7 @@ def test_solution_notebook_runs_and_prints_the_seed_values(release_dir):
 
 def test_student_notebook_runs_and_every_check_says_not_implemented(release_dir):
     assert NOT_IMPLEMENTED in MSG_NOT_IMPLEMENTED
-    notebook = execute(release_dir / "student" / release.STUDENT_NOTEBOOK)
+    notebook = execute(release_dir / "student" / release.student_notebook())
     checks = [cell for cell in notebook["cells"] if cell["id"].startswith("check-")]
     assert len(checks) == len(reference.dnn.GRADED_FUNCTIONS)
     for cell in notebook["cells"]:
@@ -242,8 +242,8 @@ def test_self_check_in_a_kernel_shows_the_students_line_the_likely_mistake_and_w
     from graders.portable.likely import MSG_DEPENDENCY
     from graders.portable.selfcheck import MSG_YOUR_LINE
 
-    solution = nbformat.read(release_dir / "solution" / release.SOLUTION_NOTEBOOK, as_version=4)
-    student = nbformat.read(release_dir / "student" / release.STUDENT_NOTEBOOK, as_version=4)
+    solution = nbformat.read(release_dir / "solution" / release.solution_notebook(), as_version=4)
+    student = nbformat.read(release_dir / "student" / release.student_notebook(), as_version=4)
     for name in reference.dnn.GRADED_FUNCTIONS:  # a student who solved everything ...
         function_cell(student, name)["source"] = function_cell(solution, name)["source"]
     solution = student  # ... but two functions

@@ -14,7 +14,8 @@ from graders.kit import bundles, notebooks, release
 from graders.portable.casefile import load_cases
 from graders.portable.checks import CREDIT_STEPS, step_shares
 from graders.scoring import case_credit
-from graders.spec import HIDDEN_CASES_PATH, PUBLIC_CASES_PATH, load_spec
+from graders.spec import load_spec
+from tests.packs import HIDDEN_CASES_PATH, PUBLIC_CASES_PATH
 
 yaml = pytest.importorskip("yaml", reason="PyYAML comes with otter-grader (pip install -e '.[otter]')")
 
@@ -47,7 +48,7 @@ def assigned(tmp_path_factory):
     """A release's otter/ and solution/ parts, and what `otter assign` made of the master."""
     root = tmp_path_factory.mktemp("otter")
     release.build_release(root / "release", parts=("otter", "solution", "student"))
-    otter("assign", "--no-run-tests", bundles.OTTER_MASTER_NAME, str(root / "dist"),
+    otter("assign", "--no-run-tests", bundles.otter_master_name(), str(root / "dist"),
           cwd=root / "release" / "otter")
     (zip_path,) = (root / "dist" / "autograder").glob("*.zip")
     return root, zip_path
@@ -69,7 +70,7 @@ def test_master_starts_with_the_assignment_config(master):
     first = master["cells"][0]
     assert first["cell_type"] == "raw" and first["source"].startswith("# ASSIGNMENT CONFIG")
     config = yaml.safe_load(first["source"])
-    assert config["name"] == notebooks.ASSIGNMENT_NAME
+    assert config["name"] == notebooks.assignment_name()
     assert bundles.HIDDEN_CASES_NAME in config["autograder_files"]
     assert bundles.HIDDEN_CASES_NAME not in config["files"]
 
@@ -116,7 +117,7 @@ def test_master_has_no_self_check_cells(master):
 
 def test_otter_assign_makes_a_student_notebook_with_our_stubs_and_no_hidden_tests(assigned):
     root, zip_path = assigned
-    student = nbformat.read(root / "dist" / "student" / bundles.OTTER_MASTER_NAME, as_version=4)
+    student = nbformat.read(root / "dist" / "student" / bundles.otter_master_name(), as_version=4)
     code = "\n".join(cell["source"] for cell in student["cells"] if cell["cell_type"] == "code")
     assert code.count(notebooks.STUB_START) == len(SPEC.functions)
     assert "np.dot(W, A) + b" not in code and "BEGIN SOLUTION" not in code
@@ -128,13 +129,13 @@ def test_otter_assign_makes_a_student_notebook_with_our_stubs_and_no_hidden_test
 
 def test_otter_run_gives_the_solution_full_marks(assigned):
     root, zip_path = assigned
-    scores = otter_run(root, zip_path, root / "dist" / "autograder" / bundles.OTTER_MASTER_NAME)
+    scores = otter_run(root, zip_path, root / "dist" / "autograder" / bundles.otter_master_name())
     assert scores == {name: (spec.points, spec.points) for name, spec in SPEC.functions.items()}
 
 
 def test_otter_run_takes_only_the_wrong_functions_points(assigned):
     root, zip_path = assigned
-    notebook = nbformat.read(root / "release" / "solution" / release.SOLUTION_NOTEBOOK, as_version=4)
+    notebook = nbformat.read(root / "release" / "solution" / release.solution_notebook(), as_version=4)
     (cell,) = [c for c in notebook["cells"] if c["id"] == "fn-" + WRONG_FUNCTION.replace("_", "-")]
     assert "cost = -(" in cell["source"]
     cell["source"] = cell["source"].replace("cost = -(", "cost = (")  # the sign is wrong
@@ -185,12 +186,12 @@ def grader():
 def test_otter_and_dnngrade_give_the_same_scores(assigned, grader, kind):
     root, zip_path = assigned
     if kind == "solution":
-        data = (root / "release" / "solution" / release.SOLUTION_NOTEBOOK).read_bytes()
+        data = (root / "release" / "solution" / release.solution_notebook()).read_bytes()
     elif kind == "blank":
-        data = (root / "release" / "student" / release.STUDENT_NOTEBOOK).read_bytes()  # stubs only
+        data = (root / "release" / "student" / release.student_notebook()).read_bytes()  # stubs only
     else:  # the solution notebook with one function replaced (it keeps Otter's assignment name)
         mistake = variant(kind)
-        notebook = nbformat.read(root / "release" / "solution" / release.SOLUTION_NOTEBOOK, as_version=4)
+        notebook = nbformat.read(root / "release" / "solution" / release.solution_notebook(), as_version=4)
         (cell,) = [c for c in notebook["cells"] if c["id"] == "fn-" + mistake.function.replace("_", "-")]
         cell["source"] = mistake.source
         data = nbformat.writes(notebook).encode("utf-8")

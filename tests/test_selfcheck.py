@@ -14,7 +14,7 @@ from assignments.dnn_step_by_step.mistakes import correct_variants, variant, wro
 from graders.kit import bundles, release
 from graders.portable import checks, selfcheck
 from graders.portable.likely import MSG_DIAGNOSIS
-from graders.spec import PUBLIC_CASES_PATH
+from tests.packs import PUBLIC_CASES_PATH
 
 
 def sha256(path):

@@ -24,25 +24,48 @@ from pathlib import Path
 import nbformat
 
 import graders.portable
-import reference.dnn_utils
+from graders.assignment import current
 from graders.errors import UserError
 from graders.kit import notebooks
 from graders.portable.casefile import load_cases
 from graders.portable.checks import CREDIT_STEPS, step_shares
-from graders.spec import ASSIGNMENT_DIR, HIDDEN_CASES_PATH, PUBLIC_CASES_PATH, AssignmentSpec, load_spec
+from graders.spec import AssignmentSpec
 
 PORTABLE_DIR = Path(graders.portable.__file__).parent
-DNN_UTILS_PATH = Path(reference.dnn_utils.__file__)
-TEMPLATE_DIR = ASSIGNMENT_DIR / "template"
-REPO_ROOT = ASSIGNMENT_DIR.parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]  #: the kit's root: a checkout, or site-packages
 
 SELFCHECK_PACKAGE = "dnn_check"
 PUBLIC_CASES_NAME = "public_cases.json"  # the name graders/portable/selfcheck.py looks for
 HIDDEN_CASES_NAME = "hidden_cases.json"
-OTTER_MASTER_NAME = notebooks.ASSIGNMENT_NAME + ".ipynb"
 OTTER_SUPPORT_NAME = "otter_case.py"
-GRADESCOPE_ZIP_NAME = notebooks.ASSIGNMENT_NAME + "_gradescope.zip"
-KIT_PACKAGES = ("assignments", "graders", "reference")
+KIT_FILES_DIR = Path(__file__).resolve().parent / "files"  #: the Otter case judge and the Gradescope scripts
+
+
+def kit_file(name: str) -> bytes:
+    """A file the bundles ship: the pack's own copy in its ``template/`` when it has one, else the kit's."""
+    own = current().template_dir / name
+    return (own if own.is_file() else KIT_FILES_DIR / name).read_bytes()
+KIT_PACKAGES = ("graders", "reference")  #: shipped whole; of ``assignments``, only the pack's own folder
+PACKS_PACKAGE = "assignments"
+ASSIGNMENT_PLACEHOLDER = "@ASSIGNMENT@"  #: in the template's run_autograder: the pack's name
+
+
+def otter_master_name() -> str:
+    """The Otter Assign master notebook's file name."""
+    return notebooks.assignment_name() + ".ipynb"
+
+
+def gradescope_zip_name() -> str:
+    """The Gradescope autograder zip's file name."""
+    return notebooks.assignment_name() + "_gradescope.zip"
+
+
+def helper_files() -> dict[str, bytes]:
+    """The helpers file students import, under the first name the pack gives it (``dnn_utils.py``)."""
+    pack = current()
+    if not pack.helper_modules:
+        return {}
+    return {pack.helper_modules[0] + ".py": pack.helpers_file.read_bytes()}
 EXECUTABLE = 0o755
 REGULAR = 0o644
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -57,8 +80,7 @@ run_tests: true
 solutions_pdf: false
 template_pdf: false
 files:
-  - dnn_utils.py
-  - {package}
+{helpers}  - {package}
   - {support}
   - images
 autograder_files:
@@ -88,11 +110,11 @@ def portable_sources() -> dict[str, bytes]:
 
 
 def support_files() -> dict[str, bytes]:
-    """``dnn_utils.py`` and the ``dnn_check`` package with the public cases, by relative path."""
-    files = {"dnn_utils.py": DNN_UTILS_PATH.read_bytes()}
+    """The helpers file and the self-check package with the public cases, by relative path."""
+    files = helper_files()
     for name, data in portable_sources().items():
         files["%s/%s" % (SELFCHECK_PACKAGE, name)] = data
-    files["%s/%s" % (SELFCHECK_PACKAGE, PUBLIC_CASES_NAME)] = PUBLIC_CASES_PATH.read_bytes()
+    files["%s/%s" % (SELFCHECK_PACKAGE, PUBLIC_CASES_NAME)] = current().case_paths["public"].read_bytes()
     return files
 
 
@@ -140,9 +162,11 @@ def question_cells(name: str, solution_cell: nbformat.NotebookNode, spec: Assign
 
 def build_otter_master(spec: AssignmentSpec | None = None) -> nbformat.NotebookNode:
     """The Otter Assign master notebook: our notebook, questions and tests in Otter's markup."""
-    spec = spec or load_spec()
-    public, hidden = _case_ids(PUBLIC_CASES_PATH), _case_ids(HIDDEN_CASES_PATH)
-    config = OTTER_CONFIG.format(name=notebooks.ASSIGNMENT_NAME, package=SELFCHECK_PACKAGE,
+    pack = current()
+    spec = spec or pack.spec
+    public, hidden = _case_ids(pack.case_paths["public"]), _case_ids(pack.case_paths["hidden"])
+    helpers = "".join("  - %s\n" % name for name in helper_files())
+    config = OTTER_CONFIG.format(name=notebooks.assignment_name(), package=SELFCHECK_PACKAGE, helpers=helpers,
                                  support=OTTER_SUPPORT_NAME, hidden=HIDDEN_CASES_NAME)
     cells = [notebooks.make_cell("raw", "otter-assignment-config", config.rstrip("\n"))]
     for template_cell, node in notebooks.variant_cells(notebooks.OTTER):
@@ -156,11 +180,12 @@ def build_otter_master(spec: AssignmentSpec | None = None) -> nbformat.NotebookN
 
 def otter_files(spec: AssignmentSpec | None = None) -> dict[str, bytes]:
     """The master notebook and every file its config names, except the figures, by relative path."""
-    files = {OTTER_MASTER_NAME: notebooks.notebook_text(build_otter_master(spec)).encode("utf-8")}
+    pack = current()
+    files = {otter_master_name(): notebooks.notebook_text(build_otter_master(spec)).encode("utf-8")}
     files.update(support_files())
-    files[OTTER_SUPPORT_NAME] = (TEMPLATE_DIR / OTTER_SUPPORT_NAME).read_bytes()
-    files[HIDDEN_CASES_NAME] = HIDDEN_CASES_PATH.read_bytes()
-    files[OTTER_README_NAME] = OTTER_README.encode("utf-8")
+    files[OTTER_SUPPORT_NAME] = kit_file(OTTER_SUPPORT_NAME)
+    files[HIDDEN_CASES_NAME] = pack.case_paths["hidden"].read_bytes()
+    files[OTTER_README_NAME] = (OTTER_README % (otter_master_name(), HIDDEN_CASES_NAME)).encode("utf-8")
     return files
 
 
@@ -177,7 +202,7 @@ is how otter-grader works, not something this kit can change. For graded work, u
 Gradescope zip (`gradescope/` in the release), where student code runs in a separate process that
 can read neither the cases nor the kit, and only plain data comes back; keep this folder for
 courses already on Otter, or for practice.
-""" % (OTTER_MASTER_NAME, HIDDEN_CASES_NAME)
+"""
 
 
 # -- Gradescope -------------------------------------------------------------------------------
@@ -186,8 +211,18 @@ courses already on Otter, or for practice.
 DISTRIBUTION = "dnn-step-by-step-grader"
 #: what an installed kit's pyproject.toml says (a checkout's own pyproject.toml has the same; a test checks)
 INSTALLED_PACKAGES = ["reference*", "graders*", "assignments*"]
-INSTALLED_PACKAGE_DATA = {"assignments.dnn_step_by_step": [
-    "*.toml", "*.ipynb", "*.md", "*.txt", "cases/*.json", "template/*", "samples/*", "images/*"]}
+#: the files of every assignment pack (a package under ``assignments``) that are not Python modules
+PACK_DATA = ["*.toml", "*.ipynb", "*.md", "*.txt", "cases/*.json", "template/*", "samples/*", "images/*"]
+
+
+def installed_package_data(root: Path | None = None) -> dict[str, list[str]]:
+    """``[tool.setuptools.package-data]`` for the packs under ``root``'s ``assignments`` (a test
+    checks that the checkout's pyproject.toml says the same)."""
+    folder = (root or REPO_ROOT) / PACKS_PACKAGE
+    data = {"graders.kit": ["files/*"]}
+    data.update({"%s.%s" % (PACKS_PACKAGE, pack.name): list(PACK_DATA)
+                 for pack in sorted(folder.iterdir()) if (pack / "assignment.toml").is_file()})
+    return data
 
 
 def installed_pyproject() -> bytes:
@@ -205,7 +240,7 @@ def installed_pyproject() -> bytes:
                         "the release from a checkout of it" % (REPO_ROOT, DISTRIBUTION)) from None
     quoted = ", ".join(json.dumps(item) for item in requires)
     data = "\n".join("%s = [%s]" % (json.dumps(package), ", ".join(json.dumps(p) for p in patterns))
-                     for package, patterns in INSTALLED_PACKAGE_DATA.items())
+                     for package, patterns in installed_package_data().items())
     text = (
         "[build-system]\nrequires = [\"setuptools>=64\", \"wheel\"]\nbuild-backend = \"setuptools.build_meta\"\n\n"
         "[project]\nname = %s\nversion = %s\nrequires-python = %s\ndependencies = [%s]\n"
@@ -217,15 +252,19 @@ def installed_pyproject() -> bytes:
 
 
 def kit_files(root: Path = REPO_ROOT) -> dict[str, bytes]:
-    """The kit's source as pip installs it: pyproject.toml, README.md and the packages, by path.
-    From a checkout, its own pyproject.toml; from a kit installed with pip (``root`` is then the
-    site-packages folder), one written from the installed metadata (:func:`installed_pyproject`)."""
+    """The kit's source as pip installs it: pyproject.toml, README.md and the packages, by path,
+    with the selected pack alone of the assignment packs. From a checkout, its own pyproject.toml;
+    from a kit installed with pip (``root`` is then the site-packages folder), one written from the
+    installed metadata (:func:`installed_pyproject`)."""
     files = {}
+    pack_folder = "%s/%s" % (PACKS_PACKAGE, current().folder.name)
     pyproject = root / "pyproject.toml"
     files["pyproject.toml"] = pyproject.read_bytes() if pyproject.exists() else installed_pyproject()
     readme = root / "README.md"
     files["README.md"] = readme.read_bytes() if readme.exists() else b"# dnn-step-by-step-grader\n"
-    for package in KIT_PACKAGES:
+    init = root / PACKS_PACKAGE / "__init__.py"
+    files["%s/__init__.py" % PACKS_PACKAGE] = init.read_bytes() if init.exists() else b""
+    for package in KIT_PACKAGES + (pack_folder,):
         for path in sorted((root / package).rglob("*")):
             relative = path.relative_to(root)
             skipped = any(part == "__pycache__" or part.startswith(".") for part in relative.parts)
@@ -236,9 +275,10 @@ def kit_files(root: Path = REPO_ROOT) -> dict[str, bytes]:
 
 def gradescope_files(root: Path = REPO_ROOT) -> dict[str, tuple[bytes, int]]:
     """Every file of the Gradescope zip with its mode, by path inside the zip."""
+    run = kit_file("run_autograder").replace(ASSIGNMENT_PLACEHOLDER.encode(), current().name.encode())
     files = {
-        "setup.sh": ((TEMPLATE_DIR / "setup.sh").read_bytes(), EXECUTABLE),
-        "run_autograder": ((TEMPLATE_DIR / "run_autograder").read_bytes(), EXECUTABLE),
+        "setup.sh": (kit_file("setup.sh"), EXECUTABLE),
+        "run_autograder": (run, EXECUTABLE),
     }
     for path, data in kit_files(root).items():
         files["kit/" + path] = (data, REGULAR)

@@ -9,28 +9,25 @@ from __future__ import annotations
 import inspect
 import json
 
-import reference.dnn as _dnn
+from graders.assignment import current
 
-IMPORT_CELL = (
-    "import numpy as np\n"
-    "import matplotlib.pyplot as plt\n"
-    "from dnn_utils import sigmoid, sigmoid_backward, relu, relu_backward\n"
-    "%matplotlib inline\n"
-    "np.random.seed(1)\n"
-)
+
+def import_cell() -> str:
+    """The import cell of the selected pack's notebooks (``[pack].import_cell``)."""
+    return str(current().pack.get("import_cell", "import numpy as np\n"))
 
 
 def solution_source(name: str) -> str:
     """The reference definition of graded function ``name``, as notebook code (markers removed)."""
-    lines = inspect.getsource(getattr(_dnn, name)).splitlines(keepends=True)
+    lines = inspect.getsource(current().reference(name)).splitlines(keepends=True)
     return "".join(line for line in lines if line.strip() not in ("# BEGIN SOLUTION", "# END SOLUTION"))
 
 
 def solution_cells(replace: dict[str, str] | None = None, omit: tuple[str, ...] = ()) -> list[str]:
     """The import cell and one cell per graded function; ``replace`` swaps in other definitions."""
     replace = replace or {}
-    cells = [IMPORT_CELL]
-    for name in _dnn.GRADED_FUNCTIONS:
+    cells = [import_cell()]
+    for name in current().graded_functions:
         if name in omit:
             continue
         cells.append(replace.get(name, solution_source(name)))

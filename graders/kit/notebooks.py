@@ -2,7 +2,7 @@
 
 The prose, the examples and the cell order come from ``template/notebook.md`` in the assignment
 folder (its header explains the cell syntax). Each ``<!-- function: NAME -->`` cell is filled from
-``reference/dnn.py``: the solution notebook gets the function as written there, the student
+the pack's solution module: the solution notebook gets the function as written there, the student
 notebook gets the same signature and docstring with the solution region replaced by a fill-in
 region, and the Otter master (see :mod:`graders.kit.bundles`) gets both, in Otter's markup.
 
@@ -20,13 +20,23 @@ from pathlib import Path
 
 import nbformat
 
-import reference.dnn
+from graders.assignment import current
 from graders.errors import UserError
-from graders.spec import ASSIGNMENT_DIR
 
-TEMPLATE_PATH = ASSIGNMENT_DIR / "template" / "notebook.md"
-REFERENCE_PATH = Path(reference.dnn.__file__)
-ASSIGNMENT_NAME = "dnn_step_by_step"
+
+def template_path() -> Path:
+    """The selected pack's notebook template."""
+    return current().template_dir / "notebook.md"
+
+
+def reference_path() -> Path:
+    """The file of the selected pack's reference solutions."""
+    return Path(str(current().solution.__file__))
+
+
+def assignment_name() -> str:
+    """The selected pack's name (the notebooks' and Otter's assignment name)."""
+    return current().name
 
 STUDENT = "student"
 SOLUTION = "solution"
@@ -111,8 +121,9 @@ class GradedFunction:
 # -- the template -----------------------------------------------------------------------------
 
 
-def parse_template(text: str, path: Path | str = TEMPLATE_PATH) -> list[TemplateCell]:
+def parse_template(text: str, path: Path | str | None = None) -> list[TemplateCell]:
     """Split the template into cells; text before the first header is a comment and is dropped."""
+    path = template_path() if path is None else path
     cells: list[TemplateCell] = []
     current: tuple[str, str, str | None, int] | None = None
     buffer: list[str] = []
@@ -156,16 +167,18 @@ def _check_ids(cells: list[TemplateCell], path) -> None:
         seen[cell.cell_id] = cell.line
 
 
-def load_template(path: Path | str = TEMPLATE_PATH) -> list[TemplateCell]:
-    """Read and parse the template file."""
+def load_template(path: Path | str | None = None) -> list[TemplateCell]:
+    """Read and parse the template file (the selected pack's by default)."""
+    path = template_path() if path is None else path
     return parse_template(Path(path).read_text(encoding="utf-8"), path)
 
 
 # -- the reference functions ------------------------------------------------------------------
 
 
-def extract_functions(path: Path | str = REFERENCE_PATH) -> dict[str, GradedFunction]:
+def extract_functions(path: Path | str | None = None) -> dict[str, GradedFunction]:
     """Every function of the reference module that has solution markers, cut at them."""
+    path = reference_path() if path is None else path
     text = Path(path).read_text(encoding="utf-8")
     lines = text.splitlines()
     functions = {}
@@ -210,8 +223,8 @@ def cell_source(cell: TemplateCell, variant: str, functions: dict[str, GradedFun
     if cell.kind == "function":
         if cell.name not in functions:
             raise UserError(MSG_BAD_TEMPLATE.format(
-                path=TEMPLATE_PATH, line=cell.line, problem="no graded function %r in %s" % (
-                    cell.name, REFERENCE_PATH.name)))
+                path=template_path(), line=cell.line, problem="no graded function %r in %s" % (
+                    cell.name, reference_path().name)))
         return functions[cell.name].source(variant)
     if cell.kind == "check":
         return CHECK_SOURCE.format(name=cell.name)
@@ -253,8 +266,8 @@ def new_notebook(cells: list[nbformat.NotebookNode], variant: str) -> nbformat.N
         "kernelspec": dict(KERNELSPEC),
         "language_info": {"name": "python"},
         # Otter checks this name, so the Otter autograder also accepts our own notebooks.
-        "otter": {"assignment_name": ASSIGNMENT_NAME},
-        ASSIGNMENT_NAME: {"variant": variant},
+        "otter": {"assignment_name": assignment_name()},
+        assignment_name(): {"variant": variant},
     }
     return notebook
 

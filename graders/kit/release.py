@@ -2,8 +2,8 @@
 
 A release folder holds four parts::
 
-    student/     the student notebook, dnn_utils.py, dnn_check/ (self-check + public cases), images/
-    solution/    the solution notebook, dnn_utils.py, images/
+    student/     the student notebook, the pack's helpers file, dnn_check/ (self-check + public cases), images/
+    solution/    the solution notebook, the helpers file, images/
     otter/       the Otter Assign master notebook and the files its config names
     gradescope/  the Gradescope autograder zip (setup.sh, run_autograder, the kit)
 
@@ -19,22 +19,37 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graders.assignment import current
 from graders.errors import UserError
 from graders.kit import bundles, figures, notebooks
-from graders.spec import ASSIGNMENT_DIR
 
-KEPT_DIR = ASSIGNMENT_DIR
 KEPT_NOTEBOOKS = {notebooks.STUDENT: "student.ipynb", notebooks.SOLUTION: "solution.ipynb"}
 IMAGES_DIR = "images"
-STUDENT_NOTEBOOK = notebooks.ASSIGNMENT_NAME + ".ipynb"
-SOLUTION_NOTEBOOK = notebooks.ASSIGNMENT_NAME + "_solution.ipynb"
-PARTS = {
-    "student": "give to students: open %s next to its files" % STUDENT_NOTEBOOK,
-    "solution": "for staff: the worked solution",
-    "otter": "for Otter users: cd otter && otter assign %s dist/ (dist/ is yours: assign leaves it alone)"
-             % bundles.OTTER_MASTER_NAME,
-    "gradescope": "upload gradescope/%s as the Gradescope autograder" % bundles.GRADESCOPE_ZIP_NAME,
-}
+PART_NAMES = ("student", "solution", "otter", "gradescope")
+
+
+def kept_dir() -> Path:
+    """Where the kept notebooks and figures live: the selected pack's folder."""
+    return current().folder
+
+
+def student_notebook() -> str:
+    return notebooks.assignment_name() + ".ipynb"
+
+
+def solution_notebook() -> str:
+    return notebooks.assignment_name() + "_solution.ipynb"
+
+
+def parts() -> dict[str, str]:
+    """Each part of a release, with what it is for."""
+    return {
+        "student": "give to students: open %s next to its files" % student_notebook(),
+        "solution": "for staff: the worked solution",
+        "otter": "for Otter users: cd otter && otter assign %s dist/ (dist/ is yours: assign leaves it alone)"
+                 % bundles.otter_master_name(),
+        "gradescope": "upload gradescope/%s as the Gradescope autograder" % bundles.gradescope_zip_name(),
+    }
 
 MSG_NOT_EMPTY = (
     "{out} already holds files that are not part of a release ({names}). Choose an empty or new "
@@ -57,16 +72,15 @@ def _images(rendered: dict[str, bytes]) -> dict[str, bytes]:
 
 def release_files(parts: tuple[str, ...] | None = None) -> dict[str, bytes]:
     """Every file of a release (or of the chosen ``parts``), by path relative to the release folder."""
-    parts = tuple(PARTS) if parts is None else parts
-    unknown = sorted(set(parts) - set(PARTS))
+    parts = PART_NAMES if parts is None else parts
+    unknown = sorted(set(parts) - set(PART_NAMES))
     if unknown:
-        raise UserError("unknown release part %s; the parts are %s" % (", ".join(unknown), ", ".join(PARTS)))
+        raise UserError("unknown release part %s; the parts are %s" % (", ".join(unknown), ", ".join(PART_NAMES)))
     builders = {
-        "student": lambda: {STUDENT_NOTEBOOK: _notebook(notebooks.STUDENT), **bundles.support_files()},
-        "solution": lambda: {SOLUTION_NOTEBOOK: _notebook(notebooks.SOLUTION),
-                             "dnn_utils.py": bundles.DNN_UTILS_PATH.read_bytes()},
+        "student": lambda: {student_notebook(): _notebook(notebooks.STUDENT), **bundles.support_files()},
+        "solution": lambda: {solution_notebook(): _notebook(notebooks.SOLUTION), **bundles.helper_files()},
         "otter": bundles.otter_files,
-        "gradescope": lambda: {bundles.GRADESCOPE_ZIP_NAME: bundles.build_gradescope_zip()},
+        "gradescope": lambda: {bundles.gradescope_zip_name(): bundles.build_gradescope_zip()},
     }
     images = _images(figures.render_figures()) if set(parts) & {"student", "solution", "otter"} else {}
     files = {}
@@ -94,11 +108,12 @@ def build_release(out: Path | str, parts: tuple[str, ...] | None = None) -> Rele
     if root.exists() and not root.is_dir():
         raise UserError("%s is a file; give `--out` a folder" % root)
     if root.exists():
-        foreign = sorted(entry.name for entry in root.iterdir() if entry.name not in PARTS and entry.name != MANIFEST)
+        foreign = sorted(entry.name for entry in root.iterdir()
+                         if entry.name not in PART_NAMES and entry.name != MANIFEST)
         if foreign:
             raise UserError(MSG_NOT_EMPTY.format(out=root, names=", ".join(foreign[:5])))
     files = release_files(parts)
-    rebuilt = tuple(PARTS) if parts is None else parts
+    rebuilt = PART_NAMES if parts is None else parts
     earlier = _manifest(root)
     for relative in earlier:
         if relative.split("/", 1)[0] in rebuilt and relative not in files:
@@ -147,32 +162,32 @@ def kept_files() -> dict[str, bytes]:
     return files
 
 
-def update_kept(kept_dir: Path | str | None = None) -> list[Path]:
-    """Rewrite the kept notebooks and figures (in :data:`KEPT_DIR` by default); return the paths written."""
-    kept_dir = KEPT_DIR if kept_dir is None else kept_dir
+def update_kept(folder: Path | str | None = None) -> list[Path]:
+    """Rewrite the kept notebooks and figures (in the pack's folder by default); return the paths written."""
+    folder = kept_dir() if folder is None else folder
     written = []
     for relative, data in sorted(kept_files().items()):
-        path = Path(kept_dir) / relative
+        path = Path(folder) / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         written.append(path)
     return written
 
 
-def stale_kept(kept_dir: Path | str | None = None) -> list[str]:
+def stale_kept(folder: Path | str | None = None) -> list[str]:
     """Describe every kept file that differs from a fresh build (empty when all are current)."""
-    kept_dir = KEPT_DIR if kept_dir is None else kept_dir
+    folder = kept_dir() if folder is None else folder
     problems = []
     for relative, fresh in sorted(kept_files().items()):
-        path = Path(kept_dir) / relative
+        path = Path(folder) / relative
         if not path.exists():
             problems.append(MSG_STALE.format(path=path, problem="missing"))
             continue
         stored = path.read_bytes()
         if relative.startswith(IMAGES_DIR + "/"):
             if not figures.same_picture(stored, fresh):
-                problems.append(MSG_STALE.format(path=path, problem="not what tools/figures.py draws"))
+                problems.append(MSG_STALE.format(path=path, problem="not what the pack's figures module draws"))
         elif stored != fresh:
             problems.append(MSG_STALE.format(
-                path=path, problem="differs from what the template and reference/dnn.py build"))
+                path=path, problem="differs from what the template and the pack's solution build"))
     return problems

@@ -45,34 +45,28 @@ def step_shares(partial_credit):
     levels = [float(partial_credit.get(step, 0.0)) for step in CREDIT_STEPS[:-1]] + [1.0]
     return {step: level - below for step, level, below in zip(CREDIT_STEPS, levels, [0.0] + levels[:-1])}
 
-# Names used in messages: what each function returns, and what its arguments are called.
-RETURN_NAMES = {
-    "initialize_parameters": "parameters",
-    "initialize_parameters_deep": "parameters",
-    "linear_forward": ("Z", "cache"),
-    "linear_activation_forward": ("A", "cache"),
-    "L_model_forward": ("AL", "caches"),
-    "compute_cost": "cost",
-    "linear_backward": ("dA_prev", "dW", "db"),
-    "linear_activation_backward": ("dA_prev", "dW", "db"),
-    "L_model_backward": "grads",
-    "update_parameters": "parameters",
-}
-ARG_NAMES = {
-    "initialize_parameters": ("n_x", "n_h", "n_y"),
-    "initialize_parameters_deep": ("layer_dims",),
-    "linear_forward": ("A", "W", "b"),
-    "linear_activation_forward": ("A_prev", "W", "b", "activation"),
-    "L_model_forward": ("X", "parameters"),
-    "compute_cost": ("AL", "Y"),
-    "linear_backward": ("dZ", "cache"),
-    "linear_activation_backward": ("dA", "cache", "activation"),
-    "L_model_backward": ("AL", "Y", "caches"),
-    "update_parameters": ("params", "grads", "learning_rate"),
-}
-# Dict keys that are graded, by prefix. The dA entries of grads are numbered differently across
-# published versions of the assignment, so only dW and db are graded; extra keys never cost points.
-GRADED_KEY_PREFIXES = {"L_model_backward": ("dW", "db")}
+# Names used in messages, from the assignment (its ``names()``, stored in the case files too, so the
+# self-check reads them from there): what each function returns (one name, or one per item of a
+# returned tuple), what its arguments are called, which keys of a returned dict are graded (by
+# prefix: other keys never cost points) and what the items of nested containers are.
+RETURN_NAMES: dict = {}
+ARG_NAMES: dict = {}
+GRADED_KEY_PREFIXES: dict = {}
+CONTAINER_ITEMS: dict = {}
+
+
+def use_names(names):
+    """Take the names of ``names`` (``{"functions": {name: {"returns", "arguments",
+    "graded_keys"}}, "container_items": {...}}``) for every message from now on."""
+    for table in (RETURN_NAMES, ARG_NAMES, GRADED_KEY_PREFIXES, CONTAINER_ITEMS):
+        table.clear()
+    for name, entry in (names or {}).get("functions", {}).items():
+        returns = entry.get("returns", "the result")
+        RETURN_NAMES[name] = tuple(returns) if isinstance(returns, list) else returns
+        ARG_NAMES[name] = tuple(entry.get("arguments", ()))
+        if entry.get("graded_keys"):
+            GRADED_KEY_PREFIXES[name] = tuple(entry["graded_keys"])
+    CONTAINER_ITEMS.update((names or {}).get("container_items", {}))
 
 
 def parameter_names(function):
@@ -682,11 +676,16 @@ def _walk(name, path, expected, got, leaves):
 
 
 def _item_names(path, expected):
-    if path.endswith("cache") and len(expected) == 3:
-        return "A_prev, W, b"
-    if path.endswith("cache") and len(expected) == 2:
-        return "linear_cache, activation_cache"
-    return "one per layer" if path.endswith("caches") else "see the docstring"
+    """What the items of the container at ``path`` are, as the assignment names them."""
+    for container, items in CONTAINER_ITEMS.items():
+        if path.endswith(container):
+            if isinstance(items, dict):
+                named = items.get(str(len(expected)))
+                if named:
+                    return named
+            elif items:
+                return items
+    return "see the docstring"
 
 
 # -- leaf rungs ---------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from .checks import (
     judge_outcome,
     looks_unimplemented,
     parameter_names,
+    use_names,
 )
 from .likely import MSG_DEPENDENCY, MSG_DIAGNOSIS, Run, array_snapshot, behaves_like, changes_since, one_diagnosis
 from .wire import roundtrip
@@ -69,6 +70,27 @@ def _case_file(path=None):
     raise FileNotFoundError(MSG_NO_CASE_FILE.format(file=PUBLIC_CASES_NAME))
 
 
+_NAMES_FROM: list = []  #: the case file whose names the messages use (see _use_names_of)
+
+
+def _use_names_of(document, path):
+    """Messages name returned items and arguments as the public case file says (once per file)."""
+    if _NAMES_FROM != [path] and isinstance(document, dict) and document.get("names"):
+        use_names(document["names"])
+        _NAMES_FROM[:] = [path]
+
+
+def _names_known():
+    """Read the names from the public case file at hand when no file gave them yet."""
+    if _NAMES_FROM:
+        return
+    try:
+        path = _case_file()
+        _use_names_of(load_cases(path), path)
+    except (OSError, ValueError):
+        pass
+
+
 class CaseRun:
     """One public case run by the self-check: the verdict, and what the call did, as plain data."""
 
@@ -104,6 +126,7 @@ def run_case(function, case, quiet=False):
 
 def run_case_in_full(function, case, quiet=False):
     """:func:`run_case`, returning a :class:`CaseRun` (the verdict and the call's values)."""
+    _names_known()
     name = case["function"]
     args, call_args = decode_value(case["args"]), decode_value(case["args"])
     if case.get("seed") is not None:
@@ -142,9 +165,11 @@ def run_public_cases(function, cases_path=None):
     """
     name = getattr(function, "__name__", str(function))
     try:
-        document = load_cases(_case_file(cases_path))
+        path = _case_file(cases_path)
+        document = load_cases(path)
     except FileNotFoundError as error:
         return CheckReport(name, False, str(error))
+    _use_names_of(document, path)
     cases = [case for case in document["cases"] if case["function"] == name]
     if not cases:
         return CheckReport(name, False, MSG_NO_CASES.format(name=name))

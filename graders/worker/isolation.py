@@ -385,8 +385,18 @@ def _editable_checkout():
 
 def holds_kit(folder):
     """Does ``folder`` hold the kit's solution or cases (not just packages with the same names)?"""
-    return (os.path.isfile(os.path.join(folder, "reference", "dnn.py"))
-            or os.path.isdir(os.path.join(folder, "assignments", "dnn_step_by_step")))
+    for name in SECRET_FOLDERS[:2]:
+        inside = os.path.join(folder, name)
+        try:
+            entries = os.listdir(inside) if os.path.isdir(inside) else []
+        except OSError:
+            entries = []
+        if name == "reference" and any(entry.endswith(".py") and entry != "__init__.py" for entry in entries):
+            return True
+        if name == "assignments" and any(os.path.isfile(os.path.join(inside, entry, "assignment.toml"))
+                                         for entry in entries):
+            return True
+    return False
 
 
 def is_checkout(folder):

@@ -792,7 +792,11 @@ def _describe_status(status):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="grading worker (runs student code)")
-    parser.add_argument("--dnn-utils", required=True, help="path of the dnn_utils helpers file")
+    parser.add_argument("--helpers", default=None, help="path of the assignment's helpers file (NumPy only)")
+    parser.add_argument("--helper-module", action="append", default=[],
+                        help="a module name student code imports the helpers under (repeatable)")
+    parser.add_argument("--standin", action="append", default=[],
+                        help="a module of the course to stand in for with a harmless no-op (repeatable)")
     parser.add_argument("--workdir", default=None, help="private scratch folder (the sandbox's /tmp)")
     parser.add_argument("--own-user", action="store_true",
                         help="run student code as a user id of this worker's own (the worker is root, unsandboxed)")
@@ -813,7 +817,7 @@ def main(argv=None):
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     else:
         prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of a child come back to us, to be killed
-    standins.install(options.dnn_utils)
+    standins.install(options.helpers, options.helper_module, options.standin)
     child_user, refusal, sweep = None, None, ()
     if options.workdir:  # the sandbox's private /tmp
         scratch = [options.workdir]

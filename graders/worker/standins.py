@@ -1,9 +1,9 @@
 """Stand-in modules a student's import cells expect, so no helper is left undefined.
 
-- ``dnn_utils`` (and ``dnn_utils_v2``): the kit's own helpers, loaded from the file the worker is
-  given (``reference/dnn_utils.py``, mounted alone in the sandbox).
-- Support modules of older versions of the notebook (``testCases``, ``testCases_v2`` ...,
-  ``public_tests``, ``test_utils``), the self-check (``dnn_check``), and plotting/IO packages
+- The assignment's helpers, loaded from the file the worker is given (mounted alone in the
+  sandbox), under every module name the pack lists (``[pack].helper_modules``).
+- Support modules of older versions of the notebook (the pack's ``[pack].standins``), the
+  self-check (``SELFCHECK_MODULE``), and plotting/IO packages
   (``matplotlib``, ``IPython``, ``h5py``, ``PIL``): permissive stand-ins whose every attribute is a
   harmless no-op. Plots are not graded, and importing matplotlib per notebook would cost more
   than grading it.
@@ -13,10 +13,7 @@ import importlib.util
 import sys
 import types
 
-SUPPORT_MODULES = (
-    "testCases", "testCases_v2", "testCases_v3", "testCases_v4", "testCases_v4a",
-    "public_tests", "test_utils", "dnn_check", "dnn_app_utils_v3", "lr_utils",
-)
+SELFCHECK_MODULE = "dnn_check"  #: the kit's self-check, which students import beside the notebook
 PLOTTING_MODULES = (
     "matplotlib", "matplotlib.pyplot", "matplotlib.image", "matplotlib.cm", "matplotlib.colors",
     "IPython", "IPython.display", "IPython.core", "IPython.core.display", "h5py", "PIL", "PIL.Image",
@@ -64,13 +61,16 @@ class StandInModule(types.ModuleType):
         return Anything()
 
 
-def load_dnn_utils(path):
-    """Import the helpers file at ``path`` as ``dnn_utils`` (and alias ``dnn_utils_v2``)."""
-    spec = importlib.util.spec_from_file_location("dnn_utils", path)
+def load_helpers(path, names):
+    """Import the helpers file at ``path`` once, under each of ``names``."""
+    if not path or not names:
+        return None
+    spec = importlib.util.spec_from_file_location(names[0], path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[names[0]] = module
     spec.loader.exec_module(module)
-    sys.modules["dnn_utils"] = module
-    sys.modules["dnn_utils_v2"] = module
+    for name in names[1:]:
+        sys.modules[name] = module
     return module
 
 
@@ -89,11 +89,14 @@ def preload():
     numpy.dot(numpy.ones((2, 2)), numpy.ones((2, 1)))
 
 
-def install(dnn_utils_path):
-    """Register every stand-in in ``sys.modules``; call once, before forking for submissions."""
+def install(helpers_path=None, helper_names=(), support_modules=()):
+    """Register the helpers and every stand-in in ``sys.modules``; call once, before forking for
+    submissions."""
     preload()
-    load_dnn_utils(dnn_utils_path)
-    for name in SUPPORT_MODULES + PLOTTING_MODULES:
+    load_helpers(helpers_path, list(helper_names))
+    for name in tuple(support_modules) + (SELFCHECK_MODULE,) + PLOTTING_MODULES:
+        if name in sys.modules and name in helper_names:
+            continue
         module = StandInModule(name)
         module.__file__ = "<stand-in>"
         module.__path__ = []  # lets `import matplotlib.pyplot` find the registered submodule

@@ -32,10 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graders.grade import Limits
-from graders.kit.nbbuild import IMPORT_CELL, notebook_bytes, solution_cells
+from graders.kit.nbbuild import import_cell, notebook_bytes, solution_cells
 from graders.result import GradeResult
 from graders.sandbox import KIT_ROOT
 from graders.spec import load_spec
+
+IMPORT_CELL = import_cell()  # the import cell of the pack under test
 
 ATTACKS = Path(__file__).resolve().parent / "attacks"
 SPEC = load_spec()

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from graders.kit import bundles
-from graders.kit.nbbuild import IMPORT_CELL, edited_source, notebook_bytes, solution_cells
+from graders.kit.nbbuild import edited_source, import_cell, notebook_bytes, solution_cells
 from graders.spec import load_spec
 from graders.worker.isolation import _blocked_ancestor
 from tests.security.container import supported
@@ -28,6 +28,7 @@ from tests.test_gradescope_bundle import autograder_tree
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FORGED = "forged-by-the-student"
+IMPORT_CELL = import_cell()  # the import cell of the pack under test
 
 pytestmark = pytest.mark.skipif(supported() is not None, reason="no Docker-like container here: %s" % supported())
 
@@ -190,6 +191,7 @@ def test_python_only_root_can_read_is_refused_not_run_as_root(world_readable_bas
 GRADE_TWO = """
 import json, sys
 from graders.grade import Grader
+
 with Grader(sandbox="process") as grader:
     results = [grader.grade_path(path) for path in sys.argv[1:]]
 print(json.dumps([[event.message for event in result.events] for result in results]))

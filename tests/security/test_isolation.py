@@ -353,18 +353,21 @@ def test_where_no_sandbox_starts_the_guess_falls_back_to_a_process_and_says_why(
 
 
 def test_a_worker_started_early_is_the_one_that_grades(mode):
-    sandbox.start_early(mode, FAST.disk_mb)
-    early = sandbox._EARLY[mode, FAST.disk_mb][2]
+    from graders.assignment import current
+
+    helpers = current().worker_helpers()
+    sandbox.start_early(mode, FAST.disk_mb, helpers)
+    early = sandbox._EARLY[mode, FAST.disk_mb, helpers][2]
     with Grader(limits=FAST, sandbox=mode) as grader:
         result = grader.grade_bytes(notebook_bytes(solution_cells()), "early.ipynb")
         assert grader._worker is not None and grader._worker.proc is early
     assert result.sandbox == mode and result.score == SPEC.total_points
-    assert sandbox.take_early(mode, FAST.disk_mb) is None
+    assert sandbox.take_early(mode, FAST.disk_mb, helpers) is None
 
 
 def test_a_worker_started_early_that_nobody_takes_is_stopped():
     sandbox.start_early("process", 64)
-    proc = sandbox._EARLY["process", 64][2]
+    proc = sandbox._EARLY["process", 64, None][2]
     sandbox._stop_early()
     assert proc.poll() is not None and not sandbox._EARLY
 
