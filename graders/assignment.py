@@ -2,17 +2,17 @@
 
 A pack is a folder holding ``assignment.toml``. Its ``[pack]`` table names the pack's code; every
 entry is either a file of the folder (``"generators.py"``) or an importable module
-(``"reference.dnn"``)::
+(``"reference.course"``)::
 
     [pack]
-    solution = "reference.dnn"        # the reference solutions (trusted process only)
+    solution = "reference.course"     # the reference solutions (trusted process only)
     generators = "generators.py"      # the case builders named in the function tables
     mistakes = "mistakes.py"          # the mistake library (VARIANTS), for diagnosis and audit
     hooks = "hooks.py"                # optional: extra diagnosis, figures (see below)
-    helpers = "reference.dnn_utils"   # the helpers module students import; its file must stand
+    helpers = "reference.helpers"     # the helpers module students import; its file must stand
                                       # alone (NumPy only): the worker runs it in the sandbox
-    helper_modules = ["dnn_utils"]    # the names students import it under
-    standins = ["testCases"]          # modules of the course that the worker stands in for
+    helper_modules = ["course_utils"] # the names students import it under
+    standins = ["test_cases"]         # modules of the course that the worker stands in for
 
 The other folders and files: ``cases/public.json`` and ``cases/hidden.json`` (written by
 ``dnngrade cases``), ``template/`` (the notebook template and the Gradescope files),

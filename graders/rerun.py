@@ -33,7 +33,7 @@ from graders.portable.likely import MSG_DIAGNOSIS
 from graders.result import FunctionResult
 from graders.spec import AssignmentSpec
 
-MAX_CALLS = 1_000  #: stand-in calls answered per function in one run (L_model_backward makes L per case)
+MAX_CALLS = 1_000  #: stand-in calls answered per function in one run (a model of L layers makes L per case)
 MAX_SIDE = 256  #: longest side of an array a request may hold (hidden cases stay far below)
 MAX_ELEMENTS = 200_000  #: array entries in one request at most
 MAX_ANSWERS_BYTES = 8 * 1024 * 1024  #: answers sent per function in one run

@@ -249,7 +249,7 @@ def _public_needs_hidden(spec: AssignmentSpec, cases: list[Case], verdicts: dict
 
 
 def _item_words(function: str, items: list[str]) -> str:
-    """``AL``, ``dW and db`` or ``parameters["W1"], parameters["b1"] and ...``: the items, named."""
+    """``Z``, ``x and y`` or ``params["k1"], params["k2"] and ...``: the items, named."""
     root = RETURN_NAMES.get(function)
     words = [item if isinstance(root, tuple) else '%s["%s"]' % (root, item) for item in items]
     if len(words) > 4:

@@ -9,7 +9,7 @@ How a pair is scored, for one function
    renamed variables still match) turns it into fingerprints; fingerprints of the starter code
    (the released notebook and older course templates) are dropped as boilerplate.
 2. **The class is the baseline.** A fingerprint found in more than :data:`COMMON_SHARE` of the
-   class's sources is how most students write it (most correct ``linear_forward`` bodies look
+   class's sources is how most students write it (most correct bodies of a one-line function look
    alike) and counts for nothing. Every rarer fingerprint two students share adds
    ``log(class size / students who have it)``: a fragment only those two wrote adds the most.
 3. Shared odd identifiers, string literals, comments, whole lines and line patterns (names

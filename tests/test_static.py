@@ -1,5 +1,6 @@
 """The code stays ruff and mypy clean (both come with the dev extra)."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -27,15 +28,58 @@ def test_mypy_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_graders_never_imports_tools():
-    """Layers point one way: tools (benchmark, sample classes) use graders, never the reverse."""
+def _imports(folder):
     import ast
 
-    offenders = []
-    for path in sorted((ROOT / "graders").rglob("*.py")):
+    for path in sorted((ROOT / folder).rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
-            offenders += ["%s: %s" % (path.relative_to(ROOT), name) for name in names
-                          if name == "tools" or name.startswith("tools.")]
+            for name in names:
+                yield path.relative_to(ROOT), name.split(".")[0]
+
+
+def test_top_level_packages_import_one_way():
+    """Layers point one way: tools (benchmark, samples) and the assignment packs (assignments,
+    reference) use graders, the engine; graders imports none of them (it loads a pack's code by
+    the names its assignment.toml gives), and reference never imports a pack."""
+    below = {"graders": {"tools", "assignments", "reference"}, "reference": {"assignments", "tools"}}
+    offenders = ["%s: %s" % (path, name) for folder, forbidden in below.items()
+                 for path, name in _imports(folder) if name in forbidden]
     assert not offenders
+
+
+def _pack_words():
+    """Every name an installed pack brings: its name, graded functions, returned items, arguments,
+    graded keys, helper and stand-in modules, and the functions of its helpers module."""
+    from graders.assignment import installed_assignments
+
+    words = set()
+    for pack in installed_assignments():
+        words |= {pack.name, *pack.graded_functions, *pack.helper_modules, *pack.standins}
+        for spec in pack.spec.functions.values():
+            returned = spec.returns if isinstance(spec.returns, tuple) else (spec.returns,)
+            words |= {name for name in returned + spec.arguments + spec.graded_keys if len(name) > 3}
+        words |= {name for name, value in vars(pack.helpers).items() if callable(value) and not name.startswith("_")
+                  and getattr(value, "__module__", "").startswith(("reference", "assignments"))}
+        words |= set(pack.spec.container_items)
+    # words of plain English (or of any assignment) that the engine may well use
+    return words - {"parameters", "params", "activation", "learning_rate", "the result", "cost", "grads", "cache"}
+
+
+def test_the_engine_names_no_assignment():
+    """graders/ knows no assignment: no pack's function, returned item, key or module is named in
+    it (the names come from the pack's files at run time)."""
+    words = _pack_words()
+    assert {"linear_forward", "dnn_utils", "caches"} <= words  # the first pack's are among them
+    pattern = re.compile(r"(?<![A-Za-z0-9_])(%s)(?![A-Za-z0-9_])" % "|".join(map(re.escape, sorted(words))))
+    keys = re.compile(r"[\"'](W|b|dW|db|dA|A|Z)[0-9]+[\"']")
+    found = []
+    for path in sorted((ROOT / "graders").rglob("*")):
+        if path.is_file() and path.suffix in (".py", "") and "__pycache__" not in path.parts:
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                hits = pattern.findall(line) + keys.findall(line)
+                hits = [hit for hit in hits if hit != "dnn_step_by_step" or "dnn_step_by_step_grader" not in line]
+                if hits:
+                    found.append("%s:%d: %s" % (path.relative_to(ROOT), number, ", ".join(sorted(set(hits)))))
+    assert not found, "\n".join(found)

@@ -1,6 +1,6 @@
 """The files that travel: the student support files, the Otter Assign master, the Gradescope zip.
 
-- :func:`support_files`: what sits beside a notebook so it runs: ``dnn_utils.py`` and the
+- :func:`support_files`: what sits beside a notebook so it runs: the pack's helpers file and the
   self-check package ``dnn_check/`` (a byte-for-byte copy of ``graders/portable/`` plus the public
   cases as ``public_cases.json``).
 - :func:`build_otter_master`: the same notebook in Otter Assign's format, one question per graded
@@ -47,7 +47,14 @@ def kit_file(name: str) -> bytes:
     return (own if own.is_file() else KIT_FILES_DIR / name).read_bytes()
 KIT_PACKAGES = ("graders", "reference")  #: shipped whole; of ``assignments``, only the pack's own folder
 PACKS_PACKAGE = "assignments"
-ASSIGNMENT_PLACEHOLDER = "@ASSIGNMENT@"  #: in the template's run_autograder: the pack's name
+
+def _script_values() -> dict[str, str]:
+    """What run_autograder's placeholders stand for: the pack's name, the letters a submitted
+    notebook's file name holds (``[pack].notebook_hint``) and the last graded function (whose
+    definition marks the submission among several notebooks)."""
+    pack = current()
+    hint = str(pack.pack.get("notebook_hint", "")) or "".join(c for c in pack.name.lower() if c.isalpha())
+    return {"@ASSIGNMENT@": pack.name, "@NAME_HINT@": hint, "@LAST_FUNCTION@": pack.graded_functions[-1]}
 
 
 def otter_master_name() -> str:
@@ -61,7 +68,7 @@ def gradescope_zip_name() -> str:
 
 
 def helper_files() -> dict[str, bytes]:
-    """The helpers file students import, under the first name the pack gives it (``dnn_utils.py``)."""
+    """The helpers file students import, under the first name the pack gives it."""
     pack = current()
     if not pack.helper_modules:
         return {}
@@ -275,7 +282,9 @@ def kit_files(root: Path = REPO_ROOT) -> dict[str, bytes]:
 
 def gradescope_files(root: Path = REPO_ROOT) -> dict[str, tuple[bytes, int]]:
     """Every file of the Gradescope zip with its mode, by path inside the zip."""
-    run = kit_file("run_autograder").replace(ASSIGNMENT_PLACEHOLDER.encode(), current().name.encode())
+    run = kit_file("run_autograder")
+    for placeholder, value in _script_values().items():
+        run = run.replace(placeholder.encode(), value.encode())
     files = {
         "setup.sh": (kit_file("setup.sh"), EXECUTABLE),
         "run_autograder": (run, EXECUTABLE),

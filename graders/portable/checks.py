@@ -210,7 +210,7 @@ class Call:
         reports the names (``outcome["arg_names"]``) and how the arguments changed
         (``outcome["changes"]``: ``"rebound"``, ``"in_place"``) when a call changed them.
     squeezable : tuple of str
-        Returned items (``db``, or keys such as ``grads["db2"]``) that may come back 1-D where a
+        Returned items (``g``, or keys such as ``grads["g2"]``) that may come back 1-D where a
         column is expected, under a published version's convention the notebook follows.
     stub : bool
         The function's source still holds a course template's placeholder line (``W1 = None``):
@@ -515,7 +515,7 @@ def _their_names(outcome, name, args):
 def describe_inputs(name, args, names=None):
     """The inputs of a call in a few words, for error messages:
     ``A (3, 2), W (1, 3), b (1, 1)``, ``cache (a tuple of (5, 4), (3, 5), (3, 1))``,
-    ``parameters (a dict of 4 arrays)``, ``activation = 'relu'``, ``layer_dims = [5, 4, 3]``."""
+    ``parameters (a dict of 4 arrays)``, ``activation = 'tanh'``, ``sizes = [5, 4, 3]``."""
     names = ARG_NAMES.get(name, ()) if names is None else names
     parts = []
     for index, arg in enumerate(args):
@@ -623,7 +623,7 @@ def _leaf_fits(expected, got):
 
 
 def _is_item(path, items):
-    """Whether ``path`` names one of ``items``: ``db`` itself, or a key such as ``grads["db2"]``."""
+    """Whether ``path`` names one of ``items``: ``g`` itself, or a key such as ``grads["g2"]``."""
     for item in items:
         if path == item or re.search(r'\["%s\d*"\]$' % re.escape(item), path):
             return True

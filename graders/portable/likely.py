@@ -99,7 +99,7 @@ def array_snapshot(args):
 
 def changes_since(snapshot, args):
     """How a call changed ``args`` since ``snapshot``, in the worker's words: ``"rebound"`` when the
-    containers hold other arrays (``d["W1"] = ...``), ``"in_place"`` when an array given to the
+    containers hold other arrays (``d["key"] = ...``), ``"in_place"`` when an array given to the
     call holds other values (``-=``, ``+=``, slice assignment); ``[]`` when neither."""
     given, contents = snapshot
     now = _arrays(args, [])

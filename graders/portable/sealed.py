@@ -4,7 +4,7 @@ When a caller is graded again with a correct helper standing in (see :mod:`grade
 grader knows the calls a correct caller makes on each case: it runs the reference caller on the
 case's inputs and records each call of the helper with its answer. Sending those answers ahead
 saves the child a round trip to the grader per call, but an answer sent in the clear would let the
-submission read the helper's results on arguments it never computed (for ``L_model_backward``,
+submission read the helper's results on arguments it never computed (for a whole-model backward pass,
 every layer's gradients, which are its expected output).
 
 So each answer is sealed by the exact bytes of the call that asks for it: the table maps

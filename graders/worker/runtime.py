@@ -81,7 +81,7 @@ def _error_summary(error):
     own frames (a cell is named as :func:`graders.notebook.code_cells` names it). For an error
     inside a call, the place is the student's line in the called function
     that made the failing call (the outermost frame in their code), then, when that is elsewhere,
-    the line that failed: ``(In [9], line 6: `... = linear_backward(dZ, cache)`; it failed in
+    the line that failed: ``(In [9], line 6: `... = helper(x, cache)`; it failed in
     In [7], line 4: `...`)``."""
     text = "%s: %s" % (type(error).__name__, str(error)[:500])
     if isinstance(error, SyntaxError):
@@ -598,7 +598,7 @@ class CopyPlan:
 
     def changes(self, args, copies):
         """How the call changed ``args`` (from :meth:`fresh`): ``[]`` when it left them exactly as
-        given; else ``"rebound"`` when a container now holds other objects (``d["W1"] = ...``, a
+        given; else ``"rebound"`` when a container now holds other objects (``d["key"] = ...``, a
         key added or removed) and ``"in_place"`` when an array it was given now holds other
         values (``-=``, ``+=``, slice assignment)."""
         found = [] if self._intact(args, copies) else ["rebound"]

@@ -7,7 +7,7 @@ cases come from ``dnn_check/public_cases.json`` and the hidden cases, in the aut
 A case is worth the same points as in ``dnngrade``, with the same partial credit: it has one Otter
 test per credit step (right structure and shapes, right values, inputs left unchanged, float64), each worth
 that step's share of the case, so Otter's score equals ours. A test is one call,
-``check_step(linear_forward, "linear_forward/hidden/3", "values", rtol, atol)``: it returns
+``check_step(forward, "forward/hidden/3", "values", rtol, atol)``: it returns
 quietly when the case reaches that step, and otherwise raises ``AssertionError`` with the same
 message as ``dnngrade`` (hidden cases never show their expected values), once per case: the later
 steps of a case that stopped earlier only say so. The case runs once for all its steps; what the
@@ -28,8 +28,8 @@ MSG_EARLIER = "No credit for {step}: this case stopped at an earlier step (see t
 STEP_WORDS = {"shapes": "the structure and shapes", "values": "the values",
               "inputs_unmodified": "leaving the inputs unchanged", "precision": "computing in float64"}
 
-_cases = {}
-_verdicts = {}
+_cases: dict = {}
+_verdicts: dict = {}
 
 
 def _find_case(case_id):
