@@ -159,6 +159,11 @@ def kept_files() -> dict[str, bytes]:
     """The files kept in the assignment folder, freshly built, by path relative to it."""
     files = {name: _notebook(variant) for variant, name in KEPT_NOTEBOOKS.items()}
     files.update(_images(figures.render_figures()))
+    pack = current()
+    if pack.pack.get("helpers_file"):  # the helpers file students get, made to stand alone
+        from graders.kit.standalone import standalone_source
+
+        files[str(pack.pack["helpers_file"])] = standalone_source(str(pack.pack["helpers"])).encode("utf-8")
     return files
 
 
@@ -189,5 +194,5 @@ def stale_kept(folder: Path | str | None = None) -> list[str]:
                 problems.append(MSG_STALE.format(path=path, problem="not what the pack's figures module draws"))
         elif stored != fresh:
             problems.append(MSG_STALE.format(
-                path=path, problem="differs from what the template and the pack's solution build"))
+                path=path, problem="differs from what the pack's template, solution and helpers build"))
     return problems
