@@ -17,8 +17,10 @@ were not run, which say nothing about the code's logic.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
+import io
 import json
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -164,11 +166,11 @@ def _run(candidate: Variant, case: Case) -> Run:
     snapshot = array_snapshot(args)
     state = np.random.get_state()
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             if case.seed is not None:
                 np.random.seed(case.seed)
-            value = function(*args)
+            value = function(*args)  # what it prints is not ours to show (stdout may be JSON)
     except Exception as error:  # noqa: BLE001 - a raising variant is a result, not a fault
         return Run(False, error="%s: %s" % (type(error).__name__, error))
     finally:

@@ -25,57 +25,14 @@ notebook's order. Add a variant by adding a call; the tests pick it up.
 
 from __future__ import annotations
 
-import textwrap
-from dataclasses import dataclass
+from graders.mistakes import CORRECT, WRONG, MistakeLibrary, Variant
 
-WRONG = "wrong"
-CORRECT = "correct"
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One alternative implementation of a graded function.
-
-    Attributes
-    ----------
-    id : str
-        ``"<function>.<slug>"``, e.g. ``"linear_backward.dW_missing_1_over_m"``.
-    function : str
-        The graded function this source replaces.
-    kind : str
-        ``"wrong"`` or ``"correct"``.
-    source : str
-        A complete ``def`` of ``function``, as notebook code.
-    diagnosis : str
-        For wrong variants: the sentence shown to a student whose code behaves like this one.
-    """
-
-    id: str
-    function: str
-    kind: str
-    source: str
-    diagnosis: str = ""
-
-    @property
-    def slug(self) -> str:
-        """The part of the id after the function name."""
-        return self.id.split(".", 1)[1]
-
-
-VARIANTS: list[Variant] = []
-
-
-def _add(function: str, slug: str, kind: str, source: str, diagnosis: str = "") -> None:
-    VARIANTS.append(Variant("%s.%s" % (function, slug), function, kind,
-                            textwrap.dedent(source).strip("\n") + "\n", diagnosis))
-
-
-def _wrong(function: str, slug: str, diagnosis: str, source: str) -> None:
-    _add(function, slug, WRONG, source, diagnosis)
-
-
-def _correct(function: str, slug: str, source: str) -> None:
-    _add(function, slug, CORRECT, source)
+LIBRARY = MistakeLibrary()
+VARIANTS: list[Variant] = LIBRARY.variants
+_wrong, _correct = LIBRARY.wrong, LIBRARY.correct
+variants_for, wrong_variants = LIBRARY.variants_for, LIBRARY.wrong_variants
+correct_variants, variant = LIBRARY.correct_variants, LIBRARY.variant
+__all__ = ["CORRECT", "WRONG", "VARIANTS", "Variant", "variants_for", "wrong_variants", "correct_variants", "variant"]
 
 
 # =============================================================================================
@@ -1857,31 +1814,3 @@ def update_parameters(params, grads, learning_rate):
         parameters[f"b{l}"] = parameters[f"b{l}"] - learning_rate * grads[f"db{l}"]
     return parameters
 ''')
-
-
-# =============================================================================================
-# Access
-# =============================================================================================
-
-
-def variants_for(function: str, kind: str | None = None) -> list[Variant]:
-    """The variants of ``function``, in file order; only those of ``kind`` when given."""
-    return [v for v in VARIANTS if v.function == function and (kind is None or v.kind == kind)]
-
-
-def wrong_variants(function: str | None = None) -> list[Variant]:
-    """Every wrong variant, or those of ``function``."""
-    return [v for v in VARIANTS if v.kind == WRONG and function in (None, v.function)]
-
-
-def correct_variants(function: str | None = None) -> list[Variant]:
-    """Every correct alternative, or those of ``function``."""
-    return [v for v in VARIANTS if v.kind == CORRECT and function in (None, v.function)]
-
-
-def variant(variant_id: str) -> Variant:
-    """The variant with id ``variant_id``; ``KeyError`` when there is none."""
-    for entry in VARIANTS:
-        if entry.id == variant_id:
-            return entry
-    raise KeyError(variant_id)

@@ -89,8 +89,7 @@ template_pdf: false
 files:
 {helpers}  - {package}
   - {support}
-  - images
-autograder_files:
+{images}autograder_files:
   - {hidden}
 tests:
   files: false
@@ -173,8 +172,11 @@ def build_otter_master(spec: AssignmentSpec | None = None) -> nbformat.NotebookN
     spec = spec or pack.spec
     public, hidden = _case_ids(pack.case_paths["public"]), _case_ids(pack.case_paths["hidden"])
     helpers = "".join("  - %s\n" % name for name in helper_files())
+    from graders.kit.figures import figure_names
+
+    images = "  - images\n" if figure_names(pack) else ""
     config = OTTER_CONFIG.format(name=notebooks.assignment_name(), package=SELFCHECK_PACKAGE, helpers=helpers,
-                                 support=OTTER_SUPPORT_NAME, hidden=HIDDEN_CASES_NAME)
+                                 support=OTTER_SUPPORT_NAME, hidden=HIDDEN_CASES_NAME, images=images)
     cells = [notebooks.make_cell("raw", "otter-assignment-config", config.rstrip("\n"))]
     for template_cell, node in notebooks.variant_cells(notebooks.OTTER):
         if template_cell.kind == "function":

@@ -164,6 +164,8 @@ def same_value(a, b, rtol, atol):
 
 
 def _same_numbers(a, b, rtol, atol):
+    if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):  # flags: NumPy cannot subtract them
+        return isinstance(a, (bool, np.bool_)) and isinstance(b, (bool, np.bool_)) and bool(a) == bool(b)
     if not isinstance(a, (int, float, complex, np.generic, np.ndarray)):
         return False
     if not isinstance(b, (int, float, complex, np.generic, np.ndarray)):
