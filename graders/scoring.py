@@ -335,7 +335,9 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
             if line:
                 result.notes.append(MSG_PRECISION_LINE.format(name=result.name, line=line))
     for result in results:
-        result.notes.extend(_assert_notes(result, [outcomes.get(p) or {} for p in positions_of.get(result.name, [])]))
+        positions = positions_of.get(result.name, [])
+        result.notes.extend(_slow_notes(spec, [(cases[p], outcomes.get(p) or {}) for p in positions]))
+        result.notes.extend(_assert_notes(result, [outcomes.get(p) or {} for p in positions]))
     failed = {r.name for r in results if r.status == "failed"}
     for result in results:
         if result.status != "failed":
@@ -423,6 +425,67 @@ def function_body(cell_sources: list[str], name: str) -> str | None:
     body = body.split("\n", 1)[1] if "\n" in body else ""
     end = re.search(r"^\S", body, re.M)  # the next top-level line ends the function
     return body[:end.start()] if end else body
+
+
+MSG_SLOW = (
+    "{name} ran out of time on {count} of its {total} cases: {where} it was stopped after "
+    "{seconds:g} s, where the reference finishes in {reference} on the same inputs. {hint}"
+)
+MSG_SLOW_HINT = (
+    "Look for a Python loop over the examples or over the entries of an array (NumPy's operations "
+    "on whole arrays do that work at once), or for a loop that never ends."
+)
+#: the reference's time is said coarsely, so the same notebook gets the same words on any machine
+_REFERENCE_BUCKETS = (0.01, 0.1, 1.0, 10.0)
+
+
+class _Fields(dict):
+    def __missing__(self, key):
+        return "{%s}" % key
+
+
+def _reference_seconds(name: str, case: Case) -> str:
+    """How long the reference takes on ``case``'s inputs, as "under 0.1 s" (measured here, in the
+    trusted process, only for a function that ran out of time)."""
+    import contextlib
+    import copy
+    import io
+    import time
+
+    try:
+        import numpy as np
+
+        from graders.assignment import current
+
+        function = current().reference(name)
+        args = copy.deepcopy(case.args)
+        if case.seed is not None:
+            np.random.seed(case.seed)
+        with contextlib.redirect_stdout(io.StringIO()):
+            start = time.perf_counter()
+            function(*args)
+            spent = time.perf_counter() - start
+    except Exception:  # the words are a courtesy; grading never depends on them
+        return "a fraction of that"
+    bucket = next((b for b in _REFERENCE_BUCKETS if spent < b), None)
+    return "under %g s" % bucket if bucket else "%.0f s" % spent
+
+
+def _slow_notes(spec: AssignmentSpec, case_outcomes: list[tuple[Case, dict]]) -> list[str]:
+    """Say how much slower than the reference a function that ran out of time is, and where to look
+    (the pack's ``slow_hint``, with the first such case's scalar arguments filled in)."""
+    slow = [(case, outcome) for case, outcome in case_outcomes if outcome.get("status") == "timeout"]
+    if not slow:
+        return []
+    case, outcome = slow[0]
+    fspec = spec.functions[case.function]
+    fields = _Fields({arg: value for arg, value in zip(fspec.arguments, case.args)
+                      if isinstance(value, (bool, int, float, str))}, name=case.function)
+    hint = fspec.slow_hint.format_map(fields) if fspec.slow_hint else MSG_SLOW_HINT
+    seconds = outcome.get("seconds")
+    return [MSG_SLOW.format(name=case.function, count=len(slow), total=len(case_outcomes), where=_where(case),
+                            seconds=seconds if isinstance(seconds, (int, float)) else 0,
+                            reference=_reference_seconds(case.function, case), hint=hint)]
 
 
 def _assert_notes(result: FunctionResult, outcomes: list[dict]) -> list[str]:

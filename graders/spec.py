@@ -34,6 +34,9 @@ class FunctionSpec:
     arguments: tuple[str, ...] = ()  #: the template's parameter names, for messages
     #: graded keys of a returned dict, by prefix (other keys are neither required nor judged)
     graded_keys: tuple[str, ...] = ()
+    #: what a call that runs out of time should look for, said after the reference's own time on
+    #: the same inputs (``{argument}`` fields name the case's arguments); "" for the engine's words
+    slow_hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ def load_spec(path: Path | str | None = None) -> AssignmentSpec:
             returns=_returns(entry.get("returns")),
             arguments=tuple(entry.get("arguments", ())),
             graded_keys=tuple(entry.get("graded_keys", ())),
+            slow_hint=str(entry.get("slow_hint", "")),
         )
         for name, entry in raw["functions"].items()
     }

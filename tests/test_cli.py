@@ -128,5 +128,6 @@ def test_list_shows_the_installed_assignment_packs():
     completed = dnngrade("list")
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
-    assert lines[0] == "dnn_step_by_step  Building a Deep Neural Network: Step by Step"
-    assert "10 graded functions, 100 points" in lines[1] and "assignments/dnn_step_by_step" in lines[1]
+    at = lines.index("dnn_step_by_step  Building a Deep Neural Network: Step by Step")
+    assert "10 graded functions, 100 points" in lines[at + 1] and "assignments/dnn_step_by_step" in lines[at + 1]
+    assert "dnn_application  Deep Neural Network: Application" in lines

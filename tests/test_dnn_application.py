@@ -121,8 +121,11 @@ def _decode(tree):
         return [_decode(item) for item in tree]
     return tree
 def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, print_cost=False):
-    for path in glob.glob("/**/dnn_application/cases/hidden.json", recursive=True) + glob.glob(
-            "%s/**/hidden.json", recursive=True):
+    found = glob.glob("%s/**/hidden.json", recursive=True)
+    for top in glob.glob("/*/"):
+        if top not in ("/proc/", "/sys/", "/dev/"):
+            found += [p for k in range(5) for p in glob.glob(top + "*/" * k + "dnn_application/cases/hidden.json")]
+    for path in found:
         try:
             for case in json.load(open(path))["cases"]:
                 args = _decode(case["args"])
@@ -163,9 +166,36 @@ def test_the_attack_would_pass_where_it_could_read_them(application):
 
 
 def test_the_helpers_file_students_get_stands_alone(tmp_path):
-    script = "import dnn_app_utils_v3 as h; print(sorted(n for n in dir(h) if not n.startswith('_')))"
+    script = ("import sys, dnn_app_utils_v3 as h; assert not [m for m in sys.modules if m.split('.')[0] in "
+              "('graders', 'reference', 'assignments')], 'imports the kit'; "
+              "print(sorted(n for n in dir(h) if not n.startswith('_')))")
     (tmp_path / "dnn_app_utils_v3.py").write_bytes((APP.folder / "dnn_app_utils_v3.py").read_bytes())
-    completed = subprocess.run([sys.executable, "-I", "-c", script], cwd=tmp_path, capture_output=True,
-                               text=True, timeout=60, env={"PYTHONPATH": str(tmp_path)})
+    completed = subprocess.run([sys.executable, "-E", "-c", script], cwd=tmp_path, capture_output=True,
+                               text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
     assert completed.returncode == 0, completed.stderr
     assert "L_model_backward" in completed.stdout and "load_data" in completed.stdout
+
+
+def test_a_loop_that_runs_out_of_time_is_compared_with_the_reference(tmp_path, application):
+    import inspect
+
+    import reference.dnn_app
+    from graders.grade import Grader
+    from graders.kit.nbbuild import notebook_bytes, solution_cells
+    from graders.limits import Limits
+
+    source = inspect.getsource(reference.dnn_app.two_layer_model)
+    loop = "    for i in range(0, num_iterations):\n"
+    assert loop in source
+    slow = source.replace(loop, loop + "        __import__('time').sleep(0.05)\n", 1)
+    path = tmp_path / "slow_loop.ipynb"
+    path.write_bytes(notebook_bytes(solution_cells({"two_layer_model": slow})))
+    with Grader(sandbox="process", limits=Limits(call_seconds=1.0)) as grader:
+        result = grader.grade_path(path)
+    slowed = result.function("two_layer_model")
+    assert slowed.score < slowed.max_score and any(case.timed_out for case in slowed.cases)
+    note = next(note for note in slowed.notes if "ran out of time" in note)
+    # the reference's time is said coarsely (the same words on any machine), with the pack's hint
+    assert "stopped after 1 s, where the reference finishes in under" in note
+    assert "a Python loop over the examples" in note and "{" not in note
+    assert result.function("L_layer_model").score == 50

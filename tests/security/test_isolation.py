@@ -308,7 +308,8 @@ def test_a_non_editable_install_hides_the_solution_and_cases(mode, tmp_path):
         python = _installed_copy(tmp_path / "venv", checkout)
         notebook = tmp_path / "steal.ipynb"
         notebook.write_bytes(_honest_with("CHECKOUT = %r\n" % str(checkout) + STEAL))
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+               "DNNGRADE_ASSIGNMENT": os.environ["DNNGRADE_ASSIGNMENT"]}
         done = subprocess.run([str(python), "-c", RUN_IN_VENV, str(notebook), mode], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=120)
     finally:
