@@ -9,8 +9,8 @@ entry is either a file of the folder (``"generators.py"``) or an importable modu
     generators = "generators.py"      # the case builders named in the function tables
     mistakes = "mistakes.py"          # the mistake library (VARIANTS), for diagnosis and audit
     hooks = "hooks.py"                # optional: extra diagnosis, figures (see below)
-    helpers = "reference.helpers"     # the helpers module students import; its file must stand
-                                      # alone (NumPy only): the worker runs it in the sandbox
+    helpers = "reference.helpers"     # optional: the helpers module students import; its file must
+                                      # stand alone (NumPy only): the worker runs it in the sandbox
     helper_modules = ["course_utils"] # the names students import it under
     standins = ["test_cases"]         # modules of the course that the worker stands in for
 
@@ -45,6 +45,8 @@ MSG_NO_PACKS = "no assignment packs are installed (no folder with an assignment.
 MSG_CHOOSE = ("{count} assignment packs are installed; say which with --assignment NAME (or a pack's "
               "folder, or set DNNGRADE_ASSIGNMENT): {names}")
 MSG_UNKNOWN = "no assignment pack named {name!r}; the installed ones are: {names} (or give a pack's folder)"
+MSG_PACK_MOVED = ("{path} holds the grades of {name!r}, graded from the pack's folder {folder}, which no longer "
+                  "holds it: give the pack's folder with --assignment DIR")
 MSG_NOT_A_PACK = "{path} is not an assignment pack: it has no assignment.toml"
 
 
@@ -117,22 +119,24 @@ class Assignment:
         return module
 
     @cached_property
-    def helpers(self) -> ModuleType:
-        """The helpers students import (the reference imports from it too)."""
-        module = self.module("helpers")
-        assert module is not None
-        return module
+    def helpers(self) -> ModuleType | None:
+        """The helpers students import (the reference imports from it too); None for a pack whose
+        notebook imports only NumPy."""
+        return self.module("helpers", required=False)
 
     @cached_property
-    def helpers_file(self) -> Path:
-        """The file of the helpers module, which the worker loads in the sandbox."""
+    def helpers_file(self) -> Path | None:
+        """The file of the helpers module, which the worker loads in the sandbox (None: no helpers)."""
         if self.pack.get("helpers_file"):
             return self.folder / self.pack["helpers_file"]
+        if self.helpers is None:
+            return None
         return Path(str(self.helpers.__file__)).resolve()
 
     def worker_helpers(self) -> WorkerHelpers:
         """The helpers the worker loads for this pack's student code."""
-        return WorkerHelpers(str(self.helpers_file), self.helper_modules, self.standins)
+        file = self.helpers_file
+        return WorkerHelpers(str(file) if file else "", self.helper_modules if file else (), self.standins)
 
     @property
     def helper_modules(self) -> tuple[str, ...]:
@@ -172,9 +176,9 @@ class Assignment:
         import numpy
 
         namespace: dict = {"np": numpy, "numpy": numpy}
-        helpers = self.helpers
-        namespace.update({name: value for name, value in vars(helpers).items()
-                          if not name.startswith("_") and callable(value)})
+        if self.helpers is not None:
+            namespace.update({name: value for name, value in vars(self.helpers).items()
+                              if not name.startswith("_") and callable(value)})
         for name in self.graded_functions:
             namespace[name] = self.reference(name)
         return namespace
@@ -261,7 +265,14 @@ def for_gradebook(book) -> Assignment:
     if _selected:
         raise UserError("%s holds the grades of %r, not of %r: leave out --assignment, or give the "
                         "gradebook of %r" % (book.path, name, _selected[0].name, _selected[0].name))
-    return find_assignment(name)
+    folder = book.assignment_folder()
+    if folder and Path(folder, SPEC_FILE).is_file() and not any(p.name == name for p in installed_assignments()):
+        pack = load_assignment(folder)  # a pack graded from its folder (--assignment DIR), not installed
+        if pack.name == name:
+            return select(pack)
+    if folder and not any(p.name == name for p in installed_assignments()):
+        raise UserError(MSG_PACK_MOVED.format(path=book.path, name=name, folder=folder))
+    return select(find_assignment(name))
 
 
 _selected: list[Assignment] = []

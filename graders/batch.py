@@ -388,7 +388,8 @@ def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path |
     context = grading_context()
     with SubmissionSource(source) as files, Gradebook(gradebook, writer=True, wait=wait) as book:
         with book.transaction():
-            book.claim_assignment(pack.name)  # before anything is written: one assignment per gradebook
+            # before anything is written: one assignment per gradebook
+            book.claim_assignment(pack.name, str(pack.folder))
         found = discover(files)
         if not found.submissions:
             raise UserError(MSG_NOTHING_FOUND.format(path=source))

@@ -358,13 +358,22 @@ class Gradebook:
                 return ""
         return ""
 
-    def claim_assignment(self, name: str) -> None:
-        """Refuse grades of assignment ``name`` when this gradebook holds another's; else record it."""
+    def assignment_folder(self) -> str:
+        """The folder of the pack whose grades this gradebook holds, where it was when last graded
+        ("" when not recorded): how a pack that is not installed is found again."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='assignment_folder'").fetchone()
+        return str(row[0]) if row else ""
+
+    def claim_assignment(self, name: str, folder: str = "") -> None:
+        """Refuse grades of assignment ``name`` when this gradebook holds another's; else record it
+        (and the pack's ``folder``)."""
         theirs = self.assignment()
         if theirs and name and theirs != name:
             raise UserError(MSG_OTHER_ASSIGNMENT.format(path=self.path, theirs=theirs, ours=name))
         if name and not theirs:
             self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('assignment', ?)", (name,))
+        if name and folder:
+            self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('assignment_folder', ?)", (folder,))
 
     # -- runs -------------------------------------------------------------------------------------
 

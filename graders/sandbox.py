@@ -113,10 +113,11 @@ class Launch:
             return self
         argv = list(self.argv)
         path = str(helpers.file)
-        if self.mode == "bwrap":
-            argv[self.binds_at:self.binds_at] = ["--ro-bind", path, SANDBOX_HELPERS]
-            path = SANDBOX_HELPERS
-        argv += ["--helpers", path]
+        if path:  # a pack without a helpers file gets only its stand-ins
+            if self.mode == "bwrap":
+                argv[self.binds_at:self.binds_at] = ["--ro-bind", path, SANDBOX_HELPERS]
+                path = SANDBOX_HELPERS
+            argv += ["--helpers", path]
         for name in helpers.modules:
             argv += ["--helper-module", name]
         for name in helpers.standins:

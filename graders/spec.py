@@ -97,6 +97,9 @@ def read_toml(path: Path | str) -> dict:
 
 
 def _returns(raw):
+    """One name (a string, or a list of one: the function returns one value) or a tuple of names."""
+    if isinstance(raw, list) and len(raw) == 1:
+        return str(raw[0])
     return tuple(raw) if isinstance(raw, list) else str(raw or "the result")
 
 

@@ -60,11 +60,13 @@ def _pack_words():
         for spec in pack.spec.functions.values():
             returned = spec.returns if isinstance(spec.returns, tuple) else (spec.returns,)
             words |= {name for name in returned + spec.arguments + spec.graded_keys if len(name) > 3}
-        words |= {name for name, value in vars(pack.helpers).items() if callable(value) and not name.startswith("_")
+        helpers = vars(pack.helpers).items() if pack.helpers else ()
+        words |= {name for name, value in helpers if callable(value) and not name.startswith("_")
                   and getattr(value, "__module__", "").startswith(("reference", "assignments"))}
         words |= set(pack.spec.container_items)
     # words of plain English (or of any assignment) that the engine may well use
-    return words - {"parameters", "params", "activation", "learning_rate", "the result", "cost", "grads", "cache"}
+    return words - {"parameters", "params", "activation", "learning_rate", "the result", "cost", "costs", "grads",
+                    "cache"}
 
 
 def test_the_engine_names_no_assignment():

@@ -70,9 +70,10 @@ def gradescope_zip_name() -> str:
 def helper_files() -> dict[str, bytes]:
     """The helpers file students import, under the first name the pack gives it."""
     pack = current()
-    if not pack.helper_modules:
+    file = pack.helpers_file
+    if not pack.helper_modules or file is None:
         return {}
-    return {pack.helper_modules[0] + ".py": pack.helpers_file.read_bytes()}
+    return {pack.helper_modules[0] + ".py": file.read_bytes()}
 EXECUTABLE = 0o755
 REGULAR = 0o644
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
