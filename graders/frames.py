@@ -46,7 +46,7 @@ class Frames:
 
             try:
                 header, data = wire.split_frame(frame, parse_float=note_float, max_header=MAX_HEADER_BYTES)
-                text = bytes(frame[wire._HEAD.size:len(frame) - len(data)])
+                text = bytes(frame[wire.HEAD_SIZE:len(frame) - len(data)])
                 found = (header, data, not floats and b"true" not in text and b"false" not in text)
             except (ValueError, RecursionError, UnicodeDecodeError) as error:
                 found = ValueError("malformed frame (%s)" % type(error).__name__)

@@ -24,6 +24,7 @@ import numpy as np
 
 from graders.frames import Frames
 from graders.portable import wire
+from graders.portable.checks import tolerance_band
 
 _FLOAT64 = np.dtype(np.float64)
 _MAX_FORMS = 8  #: forms remembered per case
@@ -63,7 +64,7 @@ class _Form:
         """How far each number may be from the expected one (the values rung's test)."""
         found = self._thresholds.get((rtol, atol))
         if found is None:
-            found = self._thresholds[rtol, atol] = atol + rtol * np.abs(self.expected)
+            found = self._thresholds[rtol, atol] = tolerance_band(self.expected, rtol, atol)
         return found
 
 

@@ -3,7 +3,6 @@ submissions, and read back plain data. Expected values never leave this process.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import select
@@ -197,17 +196,16 @@ class WorkerProcess:
     def _read(self, timeout: float) -> tuple[dict, bytes]:
         deadline = time.monotonic() + timeout
         fd = self._pipe("stdout").fileno()
-        head = self._read_exact(fd, wire._HEAD.size, deadline)
-        text_len, blob_len = wire._HEAD.unpack(head)
-        if text_len + blob_len > wire.MAX_FRAME_BYTES:
-            raise WorkerDied("the worker sent an oversized reply")
+        head = self._read_exact(fd, wire.HEAD_SIZE, deadline)
         try:
-            header = json.loads(self._read_exact(fd, text_len, deadline).decode("utf-8"))
+            text_len, blob_len = wire.frame_lengths(head)
+        except ValueError:
+            raise WorkerDied("the worker sent an oversized reply") from None
+        try:
+            header = wire.parse_header(self._read_exact(fd, text_len, deadline))
         except (ValueError, RecursionError) as error:
             raise WorkerDied("the worker sent a malformed reply (%s)" % type(error).__name__) from None
         blob = self._read_exact(fd, blob_len, deadline) if blob_len else b""
-        if not isinstance(header, dict):
-            raise WorkerDied("the worker sent a malformed reply")
         return header, blob
 
     def _read_exact(self, fd: int, size: int, deadline: float) -> bytes:

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .checks import close_entries
 from .wire import Foreign, Subclassed
 
 MSG_DIAGNOSIS = "Likely mistake: {sentence}"
@@ -177,7 +178,7 @@ def _same_numbers(a, b, rtol, atol):
         return False
     try:
         with np.errstate(invalid="ignore", over="ignore"):
-            close = (np.abs(x - y) <= atol + rtol * np.abs(y)) & np.isfinite(y)
+            close = close_entries(x, y, rtol, atol) & np.isfinite(y)
             if close.all():
                 return True
             both_nan = np.isnan(x) & np.isnan(y)  # NaN equals NaN here; inf only equals the same inf

@@ -143,7 +143,50 @@ def encode_frame(header, values=None, max_bytes=MAX_FRAME_BYTES, payload=None):
         header["arrays"] = packer.arrays
     text = _json_dumps(header, separators=(",", ":"), check_circular=False).encode("utf-8")
     blob = b"".join(packer.chunks) if payload is None else payload
-    return _HEAD.pack(_len(text), _len(blob)) + text + blob
+    return frame_head(_len(text), _len(blob)) + text + blob
+
+
+HEAD_SIZE = _HEAD.size  #: the bytes of a frame's head (the two lengths)
+
+
+def frame_head(text_len, blob_len):
+    """The head of a frame whose header and blob have these lengths."""
+    return _HEAD.pack(text_len, blob_len)
+
+
+def frame_lengths(head, start=0, max_bytes=MAX_FRAME_BYTES, max_header=None):
+    """``(header length, blob length)`` from the head at ``start`` of ``head``; ``ValueError`` when
+    over ``max_bytes`` in all or ``max_header`` for the header (None: no cap)."""
+    text_len, blob_len = _HEAD.unpack_from(head, start)
+    if max_header is not None and text_len > max_header:
+        raise ValueError("frame header of %d bytes is over the %d-byte cap" % (text_len, max_header))
+    if max_bytes is not None and text_len + blob_len > max_bytes:
+        raise ValueError("frame of %d bytes is over the %d-byte cap" % (text_len + blob_len, max_bytes))
+    return text_len, blob_len
+
+
+def frame_at(buffer, start=0, max_bytes=MAX_FRAME_BYTES, max_header=None):
+    """The one frame reader: the frame that starts at ``start`` of ``buffer`` (bytes, or a growing
+    bytearray), as ``(header text, blob, end)``, the header not parsed; None while the buffer does
+    not hold it whole yet. Raises ``ValueError`` for a frame over ``max_bytes``, or a header over
+    ``max_header`` bytes, before anything past the head is looked at."""
+    if len(buffer) - start < _HEAD.size:
+        return None
+    text_len, blob_len = frame_lengths(buffer, start, max_bytes, max_header)
+    body = start + _HEAD.size
+    end = body + text_len + blob_len
+    if len(buffer) < end:
+        return None
+    return bytes(buffer[body:body + text_len]), buffer[body + text_len:end], end
+
+
+def parse_header(text, parse_float=None):
+    """A frame's header text as a dict (``parse_float`` is handed to :func:`json.loads`); raises
+    ``ValueError`` when it is not a JSON object."""
+    header = json.loads(text.decode("utf-8"), parse_float=parse_float)
+    if type(header) is not dict:
+        raise ValueError("frame header is not an object")
+    return header
 
 
 def frame_parts(data, max_header=None):
@@ -151,12 +194,10 @@ def frame_parts(data, max_header=None):
     ``ValueError`` if the frame's head does not match it or the header is over ``max_header`` bytes."""
     if len(data) < _HEAD.size:
         raise ValueError("frame shorter than its head")
-    text_len, blob_len = _HEAD.unpack_from(data)
-    if max_header is not None and text_len > max_header:
-        raise ValueError("frame header of %d bytes is over the %d-byte cap" % (text_len, max_header))
-    if _HEAD.size + text_len + blob_len != len(data):
+    found = frame_at(data, 0, None, max_header)
+    if found is None or found[2] != len(data):
         raise ValueError("frame length does not match its head")
-    return bytes(data[_HEAD.size:_HEAD.size + text_len]), data[_HEAD.size + text_len:]
+    return found[0], found[1]
 
 
 def split_frame(data, parse_float=None, max_header=None):
@@ -166,10 +207,7 @@ def split_frame(data, parse_float=None, max_header=None):
     longer than ``max_header`` bytes is refused before it is parsed.
     """
     text, blob = frame_parts(data, max_header)
-    header = json.loads(text.decode("utf-8"), parse_float=parse_float)
-    if type(header) is not dict:
-        raise ValueError("frame header is not an object")
-    return header, blob
+    return parse_header(text, parse_float), blob
 
 
 def read_frame(stream, max_bytes=MAX_FRAME_BYTES):
@@ -177,14 +215,12 @@ def read_frame(stream, max_bytes=MAX_FRAME_BYTES):
     head = _read_exact(stream, _HEAD.size)
     if head is None:
         return None
-    text_len, blob_len = _HEAD.unpack(head)
-    if text_len + blob_len > max_bytes:
-        raise ValueError("frame of %d bytes is over the %d-byte cap" % (text_len + blob_len, max_bytes))
-    text = _read_exact(stream, text_len)
-    blob = _read_exact(stream, blob_len) if blob_len else b""
-    if text is None or blob is None:
+    text_len, blob_len = frame_lengths(head, 0, max_bytes)  # before reading the rest
+    rest = _read_exact(stream, text_len + blob_len) if text_len + blob_len else b""
+    if rest is None:
         raise ValueError("stream ended inside a frame")
-    return json.loads(text.decode("utf-8")), blob
+    text, blob = frame_parts(head + rest)
+    return parse_header(text), bytes(blob)
 
 
 def roundtrip(values):

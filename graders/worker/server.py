@@ -282,7 +282,7 @@ class Worker:
                 break
         text = json.dumps(reply, separators=(",", ":"), check_circular=False).encode("utf-8")
         blob = b"".join(blobs)
-        return wire._HEAD.pack(len(text), len(blob)) + text + blob
+        return wire.frame_head(len(text), len(blob)) + text + blob
 
     @staticmethod
     def _report_cell(reply, entry):
@@ -703,20 +703,12 @@ def _become_child(workdir, keep):
 
 
 def _split_frame(buffer, start):
-    """The frame at ``start`` of ``buffer``: ``(header, blob, end)``, or None while incomplete."""
-    head = wire._HEAD.size
-    if len(buffer) - start < head:
+    """The child's frame at ``start`` of ``buffer``: ``(header, blob, end)``, or None while incomplete."""
+    found = wire.frame_at(buffer, start, MAX_CHILD_FRAME_BYTES, MAX_CHILD_HEADER_BYTES)
+    if found is None:
         return None
-    text_len, blob_len = wire._HEAD.unpack_from(buffer, start)
-    if text_len + blob_len > MAX_CHILD_FRAME_BYTES or text_len > MAX_CHILD_HEADER_BYTES:
-        raise ValueError("frame too large")
-    end = start + head + text_len + blob_len
-    if len(buffer) < end:
-        return None
-    header = json.loads(bytes(buffer[start + head:start + head + text_len]).decode("utf-8"))
-    if type(header) is not dict:
-        raise ValueError("frame header is not an object")
-    return header, bytes(buffer[start + head + text_len:end]), end
+    text, blob, end = found
+    return wire.parse_header(text), bytes(blob), end
 
 
 def _well_formed(header, cell_count, call_count):
@@ -882,17 +874,15 @@ class _Reader:
         answers to other jobs are dropped."""
         answers, kept, start = [], bytearray(), 0
         while True:
-            if len(self.pending) - start < wire._HEAD.size:
+            found = wire.frame_at(self.pending, start, max_bytes=None)
+            if found is None:
                 break
-            text_len, blob_len = wire._HEAD.unpack_from(self.pending, start)
-            end = start + wire._HEAD.size + text_len + blob_len
-            if end > len(self.pending):
-                break
+            text, _, end = found
             frame = bytes(self.pending[start:end])
             header = None
-            if text_len < 4096:  # an answer's header is short; a run request may be long
+            if len(text) < 4096:  # an answer's header is short; a run request may be long
                 try:
-                    header = json.loads(frame[wire._HEAD.size:wire._HEAD.size + text_len].decode("utf-8"))
+                    header = wire.parse_header(text)
                 except ValueError:
                     header = None
             if isinstance(header, dict) and header.get("op") == "answer":
