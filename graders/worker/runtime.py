@@ -34,10 +34,9 @@ from ..portable.wire import decode_values, encode_frame, read_frame, split_frame
 from .defaults import limit
 from .identity import UID_BASE
 from .magics import transform_cell
+from .supervisor import Strikes
 
 MAX_STEP_OUTPUT = 8 * 1024
-FUNCTION_STRIKES = 2  #: a function that hangs or crashes on this many cases is not run on the others
-SKIPPED_DETAIL = "it hung or crashed on %d earlier cases, so its remaining cases were skipped"
 
 
 class StepTimeout(BaseException):
@@ -247,20 +246,19 @@ def run_child(event_fd, cells, calls, plans, start_cell, start_call, report_cell
         asker = _Asker(emit, answer_fd, limits.get("sealed"), limits.get("helper_params"))
         stand_ins = StandIns(namespace, limits["stand_ins"], asker)
     skip_calls = set(limits.get("skip_calls", ()))
-    strikes = dict(limits.get("strikes") or {})
+    strikes = Strikes(limits.get("strikes"))  # the worker's count so far; the child adds its own timeouts
     seconds = limit(limits, "call_seconds")
     for position in range(start_call, len(calls)):
         if position in skip_calls:
             continue
         call = calls[position]
         name = call["function"]
-        if strikes.get(name, 0) >= FUNCTION_STRIKES:
-            emit.send({"type": "call", "position": position, "status": "not_run",
-                       "detail": SKIPPED_DETAIL % strikes[name]})
+        if strikes.out(name):
+            emit.send({"type": "call", "position": position, "status": "not_run", "detail": strikes.skipped(name)})
             continue
         header, values = _run_call(position, call, plans[position], namespace, seconds, output, stand_ins)
         if header["status"] == "timeout":
-            strikes[name] = strikes.get(name, 0) + 1
+            strikes.add(name)
         emit.send(header, values)
     emit.send({"type": "done"})
     emit.flush()

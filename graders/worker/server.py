@@ -24,7 +24,7 @@ The child reports each finished step on its own pipe; when it dies or hangs, the
 the step it was on (crash or timeout) and forks a new child that re-runs the cells silently and
 goes on with the next step, so one bad call costs only that call. A function that crashes or hangs
 on ``FUNCTION_STRIKES`` cases is not run on its remaining cases, so it cannot use up the restarts
-the other functions need.
+the other functions need. Those rules live in :mod:`.supervisor`, and only there.
 
 Between two children the worker kills everything the last one started and empties the scratch
 folders, so nothing (file, process, module) carries over from one submission to the next.
@@ -75,9 +75,9 @@ from .isolation import (
     remove_ipc_objects,
     sweep_shared_folders,
 )
-from .runtime import FUNCTION_STRIKES, SKIPPED_DETAIL, CopyPlan, apply_limits, run_child
+from .runtime import CopyPlan, apply_limits, run_child
+from .supervisor import AGAIN, ZYGOTE_GONE, Supervisor
 
-MAX_RESTARTS = 24
 GRACE_SECONDS = 1.0
 MAX_CHILD_FRAME_BYTES = 64 * 1024 * 1024  #: one step's report (honest ones are a few kB)
 MAX_CHILD_BYTES = 128 * 1024 * 1024  #: everything one child may send
@@ -88,7 +88,6 @@ MAX_ASK_BYTES = 4 * 1024 * 1024  #: one such call's arguments (runtime.MAX_ASK_B
 MAX_CHILD_FRAMES = 20_000  #: reports one child may send (an honest one sends one per cell and call)
 MAX_DETAIL_CHARS = 1000
 MSG_MALFORMED = "it returned something that could not be sent back as plain data"
-MSG_REPORT_ENDED = "its report to the grader ended before this step did (it wrote to the grader's channel?)"
 MSG_ZYGOTE_GONE = ("it stopped one of the grader's own processes (os.kill of its parent process, or of every "
                    "process it could signal), so none of its results can be trusted")
 ZYGOTE_SECONDS = 10.0  #: how long the zygote may take to fork a child or report one's end
@@ -191,94 +190,44 @@ class Worker:
             self.notebooks += 1
             self.child_uid = worker_uid(os.getpid(), self.notebooks)
         blobs, offset, last_blob, last_frame = [], 0, None, None
-        deadline = time.monotonic() + limit(limits, "notebook_seconds")
-        skip_cells, skip_calls, strikes = set(), set(), {}
-
-        def next_unskipped(position):
-            while position < len(calls) and position in skip_calls:
-                position += 1
-            return position
-
-        next_cell, next_call = 0, next_unskipped(0)
-        each_step = False  # the first child batches its reports; any child after it reports each step
+        run = Supervisor(len(cells), calls, ids, limit(limits, "call_seconds"), limit(limits, "notebook_seconds"),
+                         time.monotonic() + limit(limits, "notebook_seconds"))
         while True:
-            child_limits = dict(limits, skip_cells=sorted(skip_cells), skip_calls=sorted(skip_calls),
-                                strikes=dict(strikes), report_each_step=each_step)
-            outcome = self._run_child(cells, positions, next_cell, next_call, child_limits, deadline)
+            outcome = self._run_child(cells, positions, run.next_cell, run.next_call,
+                                      dict(limits, **run.child_limits()), run.deadline)
             for header, blob in outcome["events"]:
-                # steps are reported strictly in order: cells first, then calls; a frame for any
-                # other step was forged by student code and is dropped
-                if not _well_formed(header, len(cells), len(calls)):
-                    continue
+                if not _well_formed(header, len(cells), len(calls)) or not run.accept(header):
+                    continue  # a frame for any step but the next one was forged by student code
                 if header.get("type") == "cell":
-                    if header["index"] != next_cell:
-                        continue
                     self._report_cell(reply, _clean_cell(header))
-                    next_cell = header["index"] + 1
-                elif header.get("type") == "call":
-                    position = header.get("position")
-                    if position != next_call or next_cell < len(cells):
-                        continue
-                    if header.get("status") == "timeout":
-                        name = calls[position].get("function")
-                        strikes[name] = strikes.get(name, 0) + 1
-                    entry = _clean_call(header)
-                    entry["id"] = ids[position]
-                    if blob:
-                        if len(blob) > MAX_CHILD_FRAME_BYTES:
-                            entry.update(status="crashed", detail=MSG_MALFORMED)
-                        else:
-                            if blob is not last_blob:  # calls reported together share one frame
-                                blobs.append(blob)
-                                last_blob, last_frame = blob, [offset, len(blob)]
-                                offset += len(blob)
-                            entry["frame"] = last_frame
-                            entry["slot"] = position
-                    reply["calls"].append(entry)
-                    next_call = next_unskipped(position + 1)
-            if not self.zygote.alive:
-                # a step stopped the zygote: which one cannot be told for sure (the child may run on
-                # for a while), so no result of this notebook is kept and the worker retires
-                reply = {"job": request.get("job"), "cells": [], "calls": [], "restarts": reply["restarts"],
+                    continue
+                entry = _clean_call(header)
+                entry["id"] = ids[header["position"]]
+                if blob:
+                    if len(blob) > MAX_CHILD_FRAME_BYTES:
+                        entry.update(status="crashed", detail=MSG_MALFORMED)
+                    else:
+                        if blob is not last_blob:  # calls reported together share one frame
+                            blobs.append(blob)
+                            last_blob, last_frame = blob, [offset, len(blob)]
+                            offset += len(blob)
+                        entry["frame"] = last_frame
+                        entry["slot"] = header["position"]
+                reply["calls"].append(entry)
+            action, blamed_cells, blamed_calls = run.after_child(
+                outcome["finished"], outcome.get("why"), outcome.get("detail"), self.zygote.alive)
+            reply["restarts"] = run.restarts
+            if action == ZYGOTE_GONE:
+                # the worker retires: it forks no zygote from its own memory again
+                reply = {"job": request.get("job"), "cells": [], "calls": [], "restarts": run.restarts,
                          "notes": [], "refused": MSG_ZYGOTE_GONE, "retire": True}
                 blobs = []
                 break
-            if outcome["finished"] and next_cell >= len(cells) and next_call >= len(calls):
-                break
-            if not each_step:
-                # a child that batched its reports died, hung or forged an end: which step did it
-                # cannot be known, so run the rest again with a child that reports every step
-                each_step = True
-                reply["restarts"] += 1
-                continue
-            if outcome["finished"]:  # a forged "done": blame the step that was running
-                outcome.update(why="crashed", detail=MSG_REPORT_ENDED)
-            # the child died or hung on the step after the last one it reported
-            kind = outcome["why"]
-            if next_cell < len(cells):
-                self._report_cell(reply, {"index": next_cell, "status": kind, "detail": outcome["detail"]})
-                skip_cells.add(next_cell)
-                next_cell += 1
-            elif next_call < len(calls):
-                reply["calls"].append({"id": ids[next_call], "status": kind, "detail": outcome["detail"],
-                                       "seconds": limit(limits, "call_seconds")})
-                name = calls[next_call].get("function")
-                strikes[name] = strikes.get(name, 0) + 1
-                if strikes[name] >= FUNCTION_STRIKES:
-                    for later in range(next_call + 1, len(calls)):
-                        if calls[later].get("function") == name and later not in skip_calls:
-                            skip_calls.add(later)
-                            reply["calls"].append({"id": ids[later], "status": "not_run",
-                                                   "detail": SKIPPED_DETAIL % strikes[name]})
-                next_call = next_unskipped(next_call + 1)
-            reply["restarts"] += 1
-            if time.monotonic() >= deadline:
-                reply["notes"].append("the notebook ran past its %g s limit" % limit(limits, "notebook_seconds"))
-                break
-            if reply["restarts"] > MAX_RESTARTS:
-                reply["notes"].append("stopped after %d crashes or timeouts" % MAX_RESTARTS)
-                break
-            if next_call >= len(calls) and next_cell >= len(cells):
+            for entry in blamed_cells:
+                self._report_cell(reply, entry)
+            reply["calls"].extend(blamed_calls)
+            reply["notes"].extend(run.notes[len(reply["notes"]):])
+            if action != AGAIN:
                 break
         text = json.dumps(reply, separators=(",", ":"), check_circular=False).encode("utf-8")
         blob = b"".join(blobs)
