@@ -32,7 +32,6 @@ from graders.kit.nbbuild import notebook_bytes, solution_cells
 from graders.portable import wire
 from graders.portable.checks import PASSED, chain_args, judge_chain, judge_outcome
 from graders.result import GradeResult, Status
-from graders.spec import load_spec
 
 WRONG = "wrong"  #: a variant that is a mistake (the kinds of a pack's mistake library)
 CORRECT = "correct"  #: a variant that is a right answer written differently
@@ -199,7 +198,7 @@ def fails_a_public_case(variant: Variant, cases: Iterable[Case] | None = None) -
     in this process (variants are our own code), as the students' self-check would judge it."""
     if cases is None:
         cases = _public_cases()
-    spec = load_spec().functions[variant.function]
+    spec = current().spec.functions[variant.function]
     for case in cases:
         if case.function != variant.function or case.visibility != "public":
             continue
@@ -227,7 +226,7 @@ def chain_verdict(variant: Variant, case: Case, value):
                 runs.append(("ok", wire.roundtrip({"v": current().reference(step["function"])(*args)})["v"]))
         except Exception as error:  # noqa: BLE001 - the variant's value made it fail
             runs.append(("error", "%s: %s" % (type(error).__name__, error)))
-    spec = load_spec()
+    spec = current().spec
     tolerances = {name: (f.rtol, f.atol) for name, f in spec.functions.items()}
     fine = {step["function"] for step in steps}
     return judge_chain(variant.function, steps, runs, case.then_expected or [], tolerances, fine, value,

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
-import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from graders.errors import UserError
 from graders.portable.casefile import decode_value, load_cases
-from graders.spec import AssignmentSpec
 
 
 def _default_paths() -> dict[str, Path]:
@@ -73,69 +69,3 @@ def load_case_set(public_only: bool = False, paths: dict[str, Path] | None = Non
         for entry in load_cases(path)["cases"]:
             cases.append(case_from_entry(entry))
     return cases
-
-
-def write_case_files(spec: AssignmentSpec, paths: dict[str, Path] | None = None) -> list[Path]:
-    """Regenerate the case files from the reference; return the paths written."""
-    from graders.kit.casegen import render_case_files
-
-    paths = paths or _default_paths()
-    written = []
-    for kind, text in render_case_files(spec, _pack_of(spec)).items():
-        path = Path(paths[kind])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
-
-
-def _pack_of(spec: AssignmentSpec):
-    """The selected pack, which must be the one ``spec`` belongs to."""
-    from graders.assignment import current
-
-    pack = current()
-    if pack.name != spec.name:
-        raise UserError("the cases of %s are made by its own pack: select it first (--assignment %s)"
-                        % (spec.name, spec.name))
-    return pack
-
-
-# Matrix products round differently on different CPUs (BLAS picks its kernel at run time), so a
-# regenerated value may differ from the stored one in its last bit or two. That is the same case:
-# grading compares with a tolerance a million times wider than this.
-ROUNDING_REL = 1e-12
-ROUNDING_ABS = 1e-14
-
-
-def same_up_to_rounding(stored, fresh) -> bool:
-    """True when two decoded case files match exactly, floats allowed to differ in their last bits."""
-    if isinstance(stored, float) and isinstance(fresh, float):
-        return math.isclose(stored, fresh, rel_tol=ROUNDING_REL, abs_tol=ROUNDING_ABS)
-    if type(stored) is not type(fresh):
-        return False
-    if isinstance(stored, dict):
-        return stored.keys() == fresh.keys() and all(same_up_to_rounding(stored[k], fresh[k]) for k in stored)
-    if isinstance(stored, list):
-        return len(stored) == len(fresh) and all(map(same_up_to_rounding, stored, fresh))
-    return bool(stored == fresh)
-
-
-def stale_case_files(spec: AssignmentSpec, paths: dict[str, Path] | None = None) -> list[str]:
-    """Regenerate in memory and describe every stored file that differs (empty when all are current)."""
-    from graders.kit.casegen import render_case_files
-
-    paths = paths or _default_paths()
-    problems = []
-    for kind, text in render_case_files(spec, _pack_of(spec)).items():
-        path = Path(paths[kind])
-        if not path.exists():
-            problems.append("%s: missing" % path)
-            continue
-        stored = path.read_text(encoding="utf-8")
-        if stored != text and not same_up_to_rounding(json.loads(stored), json.loads(text)):
-            diff = difflib.unified_diff(
-                stored.splitlines(), text.splitlines(), "stored", "regenerated", n=0, lineterm=""
-            )
-            first = [line for line in diff][2:8]
-            problems.append("%s: out of date; first differences:\n    %s" % (path, "\n    ".join(first)))
-    return problems

@@ -25,7 +25,7 @@ DEFAULT_GRADEBOOK = "gradebook.sqlite"
 
 def _cmd_cases(args: argparse.Namespace) -> int:
     from graders.assignment import current
-    from graders.cases import stale_case_files, write_case_files
+    from graders.kit.casegen import stale_case_files, write_case_files
 
     spec = current().spec
     if args.check:

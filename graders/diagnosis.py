@@ -35,7 +35,6 @@ from graders.portable.casefile import encode_value
 from graders.portable.checks import graded_part, parameter_names
 from graders.portable.likely import Run, array_snapshot, behaves_like, changes_since, one_diagnosis, same_value
 from graders.portable.wire import roundtrip
-from graders.spec import load_spec
 
 Variant = Any  #: an entry of a pack's mistake library (``id``, ``function``, ``kind``, ``source``, ``diagnosis``)
 
@@ -124,7 +123,7 @@ class _Runs(Mapping):
 
 @lru_cache(maxsize=None)
 def _tolerance(function: str) -> tuple[float, float]:
-    spec = load_spec().functions[function]
+    spec = current().spec.functions[function]
     return spec.rtol, spec.atol
 
 

@@ -103,13 +103,9 @@ def _returns(raw):
     return tuple(raw) if isinstance(raw, list) else str(raw or "the result")
 
 
-def load_spec(path: Path | str | None = None) -> AssignmentSpec:
-    """Read ``assignment.toml`` into an :class:`AssignmentSpec` (functions keep the file's order);
-    without a path, the selected pack's (:func:`graders.assignment.current`)."""
-    if path is None:
-        from graders.assignment import current
-
-        return current().spec
+def load_spec(path: Path | str) -> AssignmentSpec:
+    """Read ``assignment.toml`` at ``path`` into an :class:`AssignmentSpec` (functions keep the
+    file's order). The selected pack's is ``graders.assignment.current().spec``."""
     raw = read_toml(path)
     functions = {
         name: FunctionSpec(

@@ -10,10 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from graders.assignment import current
 from graders.grade import Limits
 from graders.gradebook import GradingContext
 from graders.result import CaseResult, FunctionResult, GradeResult
-from graders.spec import load_spec
 from tools.samples import EXPECTED, ROSTER, SAMPLES_DIR, SUBMISSIONS, graded_samples
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ CONTEXT = GradingContext("0.1.0", "c" * 64)
 
 def graded(name: str, lose: dict) -> GradeResult:
     """A made-up graded result losing ``lose[function]`` points, with one failing case per such function."""
-    spec = load_spec()
+    spec = current().spec
     functions = []
     for fname, fspec in spec.functions.items():
         lost = lose.get(fname, 0.0)

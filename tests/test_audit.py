@@ -12,6 +12,7 @@ import reference
 import reference.dnn
 from assignments.dnn_step_by_step.mistakes import VARIANTS, correct_variants, variant, wrong_variants
 from graders import audit
+from graders.assignment import current
 from graders.audit import (
     CAUGHT,
     FULL_MARKS,
@@ -30,9 +31,8 @@ from graders.grade import Grader
 from graders.kit.nbbuild import notebook_bytes, solution_cells, solution_source
 from graders.portable.checks import judge_outcome
 from graders.result import FunctionResult, GradeResult, NotebookEvent
-from graders.spec import load_spec
 
-SPEC = load_spec()
+SPEC = current().spec
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from graders import batch
+from graders.assignment import current
 from graders.batch import (
     MSG_CONTEXT_MISMATCH,
     MSG_PROCESS_DIED,
@@ -30,7 +31,6 @@ from graders.batch_inputs import (
 from graders.batch_summary import Progress, format_summary
 from graders.errors import UserError
 from graders.gradebook import Gradebook
-from graders.spec import load_spec
 from tests.batch_support import (
     FAST,
     FAST_OPTIONS,
@@ -147,7 +147,7 @@ def test_samples_are_current():
 
 
 def test_sample_points_match_the_spec():
-    assert samples.POINTS == {name: f.points for name, f in load_spec().functions.items()}
+    assert samples.POINTS == {name: f.points for name, f in current().spec.functions.items()}
 
 
 def test_main_job_on_the_samples_gives_the_expected_grades(tmp_path):

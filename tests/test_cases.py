@@ -5,14 +5,14 @@ import json
 import numpy as np
 import pytest
 
-from graders.cases import load_case_set, stale_case_files, write_case_files
+from graders.assignment import current
+from graders.cases import load_case_set
 from graders.cli import main
-from graders.kit.casegen import build_cases, render_case_files
+from graders.kit.casegen import build_cases, render_case_files, stale_case_files, write_case_files
 from graders.portable.casefile import decode_value, dumps_cases, encode_value
-from graders.spec import load_spec
 from tests.packs import CASE_PATHS
 
-SPEC = load_spec()
+SPEC = current().spec
 
 
 def test_stored_case_files_are_current():

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from graders.assignment import current
 from graders.batch import zero_result
 from graders.cli import main
 from graders.errors import UserError
@@ -21,10 +22,9 @@ from graders.exports import (
 )
 from graders.gradebook import Gradebook
 from graders.render import to_gradescope
-from graders.spec import load_spec
 from tests.batch_support import CONTEXT, graded
 
-SPEC = load_spec()
+SPEC = current().spec
 BOB_LOSES = {"linear_forward": 8.0}
 ROSTER = {
     "alice": {"name": "Alice Ames", "email": "alice@x.edu", "canvas_id": "501", "sis_user_id": "S1",

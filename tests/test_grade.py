@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 
 from graders import scoring
+from graders.assignment import current
 from graders.cli import main
 from graders.grade import Grader, Limits, grade_notebook
 from graders.kit.nbbuild import edited_source, notebook_bytes, solution_cells
 from graders.portable import checks
 from graders.render import to_gradescope, to_text
-from graders.spec import load_spec
 from tests.fixtures.build import HERE, fixtures
 
-SPEC = load_spec()
+SPEC = current().spec
 FAST = Limits(cell_seconds=3, call_seconds=0.5, notebook_seconds=30)
 
 # fixture -> (function that is wrong, rung of its first failing case, message template it uses)

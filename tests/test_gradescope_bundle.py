@@ -162,16 +162,16 @@ def test_run_autograder_without_a_notebook_explains(archive, tmp_path):
 
 
 def test_notes_about_the_sandbox_are_hidden_from_students_and_reasons_are_not():
+    from graders.assignment import current
     from graders.grade import zero_result
     from graders.render import to_gradescope
     from graders.result import NotebookEvent
-    from graders.spec import load_spec
 
-    graded = zero_result(load_spec(), "nb.ipynb", "graded", "no marks", "cell_error")
+    graded = zero_result(current().spec, "nb.ipynb", "graded", "no marks", "cell_error")
     graded.events.append(NotebookEvent("sandbox", "strong sandbox off (bubblewrap is not installed): ..."))
     tests = {test["name"]: test for test in to_gradescope(graded)["tests"]}
     assert tests["Notebook note 2: sandbox"]["visibility"] == "hidden"
     assert tests["Notebook note 1: cell_error"]["visibility"] == "visible"
-    unreadable = zero_result(load_spec(), "nb.ipynb", "unreadable", "Not graded: not valid JSON", "unreadable")
+    unreadable = zero_result(current().spec, "nb.ipynb", "unreadable", "Not graded: not valid JSON", "unreadable")
     results = to_gradescope(unreadable)
     assert "not valid JSON" in results["output"], "a notebook that could not be read says why, at once"

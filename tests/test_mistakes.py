@@ -19,13 +19,13 @@ from assignments.dnn_step_by_step.mistakes import (
     variants_for,
     wrong_variants,
 )
+from graders.assignment import current
 from graders.audit import chain_verdict
 from graders.cases import load_case_set
 from graders.diagnosis import run_variant, variant_function, variant_outcome
 from graders.portable.checks import judge_outcome
-from graders.spec import load_spec
 
-SPEC = load_spec()
+SPEC = current().spec
 CASES = load_case_set()
 
 

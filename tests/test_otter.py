@@ -9,17 +9,17 @@ import nbformat
 import pytest
 
 from assignments.dnn_step_by_step.mistakes import variant
+from graders.assignment import current
 from graders.grade import Grader
 from graders.kit import bundles, notebooks, release
 from graders.portable.casefile import load_cases
 from graders.portable.checks import CREDIT_STEPS, step_shares
 from graders.scoring import case_credit
-from graders.spec import load_spec
 from tests.packs import HIDDEN_CASES_PATH, PUBLIC_CASES_PATH
 
 yaml = pytest.importorskip("yaml", reason="PyYAML comes with otter-grader (pip install -e '.[otter]')")
 
-SPEC = load_spec()
+SPEC = current().spec
 WRONG_FUNCTION = "compute_cost"  # no graded function calls it, so only its own points can be lost
 
 

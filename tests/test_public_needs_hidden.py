@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from graders.assignment import current
 from graders.cases import load_case_set
 from graders.grade import Grader
 from graders.kit.nbbuild import notebook_bytes, solution_cells, solution_source
 from graders.scoring import MSG_PUBLIC_ONLY
-from graders.spec import load_spec
 
-SPEC = load_spec()
+SPEC = current().spec
 CASES = load_case_set()
 #: the functions whose values a seed fixes have no fresh-values case of the printed shapes
 SEEDED = {"initialize_parameters", "initialize_parameters_deep"}

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from assignments.dnn_step_by_step.mistakes import VARIANTS
+from graders.assignment import current
 from graders.audit import variant_notebook
 from graders.cases import load_case_set
 from graders.frames import Frames, call_values
@@ -11,12 +12,11 @@ from graders.grade import Grader
 from graders.portable import wire
 from graders.scoring import case_tolerances, score_functions
 from graders.shortcut import ExpectedLayout, QuickJudge
-from graders.spec import load_spec
 from tests.fixtures.build import fixtures
 
 CASES = load_case_set()
 FIXTURES = fixtures()
-TOLERANCES = case_tolerances(load_spec(), CASES)
+TOLERANCES = case_tolerances(current().spec, CASES)
 
 
 def without_timings(result):
@@ -177,7 +177,7 @@ def test_a_malformed_part_spoils_only_the_value_that_holds_it():
     frame = wire.encode_frame(header, payload=bytes(blob))
     full = QuickJudge(CASES, TOLERANCES)
     full.layouts = [None] * len(CASES)
-    spec = load_spec()
+    spec = current().spec
     for judge in (QuickJudge(CASES, TOLERANCES), full):
         reply = {"calls": [{"id": i, "status": "ok", "frame": [0, len(frame)], "slot": i} for i in range(len(CASES))]}
         results = score_functions(spec, CASES, reply, frame, [], judge)

@@ -7,10 +7,10 @@ import pytest
 
 pytest.importorskip("copydetect")
 
+from graders.assignment import current
 from graders.similarity import Submission, compare_class, normalise, score_function  # noqa: E402
 from graders.similarity_job import starter_code as pack_starter_code  # noqa: E402
 from graders.sources import definitions, function_sources  # noqa: E402
-from graders.spec import load_spec  # noqa: E402
 from tools.similarity_sample import COPIERS, FUNCTIONS, PLANTED, STUBS, planted_class, starter_code  # noqa: E402
 
 
@@ -85,7 +85,7 @@ def test_the_starter_code_alone_creates_no_pair(klass):
 
 
 def test_the_packs_starter_code_covers_the_released_notebook_and_the_older_templates():
-    found = pack_starter_code(load_spec())
+    found = pack_starter_code(current().spec)
     assert set(found) == set(FUNCTIONS)
     assert all(len(texts) >= 3 for texts in found.values())  # released stub + two course layouts
 

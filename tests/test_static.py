@@ -49,6 +49,58 @@ def test_top_level_packages_import_one_way():
     assert not offenders
 
 
+def _module_of(path: Path) -> str:
+    parts = list(path.with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _module_imports(folder):
+    """``module -> modules of the tree it imports`` (lazy imports inside functions included;
+    relative imports resolved)."""
+    import ast
+
+    graph: dict[str, set[str]] = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        module = _module_of(path.relative_to(ROOT))
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        found = graph.setdefault(module, set())
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1] + ([base] if base
+                                                                                                      else []))
+                found.add(base)
+                found.update("%s.%s" % (base, alias.name) for alias in node.names)
+    return {module: {name for name in names if name in graph and name != module} for module, names in graph.items()}
+
+
+def test_the_engines_modules_form_no_import_circle():
+    """Within graders/ too, imports point one way, even those made inside a function: a module
+    that needs one above it is in the wrong place."""
+    graph = _module_imports("graders")
+    for package in [m for m in graph if any(other.startswith(m + ".") for other in graph)]:
+        graph[package] = set()  # a package's face re-exports what is below it; it is no layer of its own
+    state: dict[str, int] = {}
+    circles = []
+
+    def visit(module, trail):
+        state[module] = 1
+        for name in sorted(graph[module]):
+            if state.get(name) == 1:
+                circles.append(trail[trail.index(name):] + [name])
+            elif name not in state:
+                visit(name, trail + [name])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert not circles, circles
+
+
 def _pack_words():
     """Every name an installed pack brings: its name, graded functions, returned items, arguments,
     graded keys, helper and stand-in modules, and the functions of its helpers module."""

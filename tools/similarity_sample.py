@@ -15,11 +15,11 @@ import re
 import tokenize
 
 from assignments.dnn_step_by_step.mistakes import VARIANTS, WRONG
+from graders.assignment import current
 from graders.kit.nbbuild import solution_source, stub_source
 from graders.similarity import Submission
-from graders.spec import load_spec
 
-FUNCTIONS = list(load_spec().functions)
+FUNCTIONS = list(current().spec.functions)
 CLASS_SIZE = 40
 STUBS = ("stub_1", "stub_2", "stub_3")
 #: copy -> the student it copies

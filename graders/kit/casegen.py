@@ -9,9 +9,13 @@ files are byte-identical from run to run and adding a case never changes another
 from __future__ import annotations
 
 import contextlib
+import difflib
 import io
+import json
+import math
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -19,6 +23,7 @@ import numpy as np
 from graders.assignment import Assignment, current
 from graders.cases import case_from_entry
 from graders.diagnosis import public_runs
+from graders.errors import UserError
 from graders.portable.casefile import CASEFILE_FORMAT, dumps_cases, encode_value
 from graders.portable.checks import chain_args
 from graders.spec import AssignmentSpec
@@ -139,3 +144,66 @@ def build_cases(spec: AssignmentSpec, pack: Assignment | None = None) -> dict[st
 def render_case_files(spec: AssignmentSpec, pack: Assignment | None = None) -> dict[str, str]:
     """The exact text of each case file, keyed by ``public`` and ``hidden``."""
     return {kind: dumps_cases(document) for kind, document in build_cases(spec, pack).items()}
+
+
+# -- the case files: written, and checked to be up to date --------------------------------------
+
+
+def write_case_files(spec: AssignmentSpec, paths: dict[str, Path] | None = None) -> list[Path]:
+    """Regenerate the case files from the reference; return the paths written."""
+    paths = paths or current().case_paths
+    written = []
+    for kind, text in render_case_files(spec, _pack_of(spec)).items():
+        path = Path(paths[kind])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _pack_of(spec: AssignmentSpec):
+    """The selected pack, which must be the one ``spec`` belongs to."""
+    pack = current()
+    if pack.name != spec.name:
+        raise UserError("the cases of %s are made by its own pack: select it first (--assignment %s)"
+                        % (spec.name, spec.name))
+    return pack
+
+
+# Matrix products round differently on different CPUs (BLAS picks its kernel at run time), so a
+# regenerated value may differ from the stored one in its last bit or two. That is the same case:
+# grading compares with a tolerance a million times wider than this.
+ROUNDING_REL = 1e-12
+ROUNDING_ABS = 1e-14
+
+
+def same_up_to_rounding(stored, fresh) -> bool:
+    """True when two decoded case files match exactly, floats allowed to differ in their last bits."""
+    if isinstance(stored, float) and isinstance(fresh, float):
+        return math.isclose(stored, fresh, rel_tol=ROUNDING_REL, abs_tol=ROUNDING_ABS)
+    if type(stored) is not type(fresh):
+        return False
+    if isinstance(stored, dict):
+        return stored.keys() == fresh.keys() and all(same_up_to_rounding(stored[k], fresh[k]) for k in stored)
+    if isinstance(stored, list):
+        return len(stored) == len(fresh) and all(map(same_up_to_rounding, stored, fresh))
+    return bool(stored == fresh)
+
+
+def stale_case_files(spec: AssignmentSpec, paths: dict[str, Path] | None = None) -> list[str]:
+    """Regenerate in memory and describe every stored file that differs (empty when all are current)."""
+    paths = paths or current().case_paths
+    problems = []
+    for kind, text in render_case_files(spec, _pack_of(spec)).items():
+        path = Path(paths[kind])
+        if not path.exists():
+            problems.append("%s: missing" % path)
+            continue
+        stored = path.read_text(encoding="utf-8")
+        if stored != text and not same_up_to_rounding(json.loads(stored), json.loads(text)):
+            diff = difflib.unified_diff(
+                stored.splitlines(), text.splitlines(), "stored", "regenerated", n=0, lineterm=""
+            )
+            first = [line for line in diff][2:8]
+            problems.append("%s: out of date; first differences:\n    %s" % (path, "\n    ".join(first)))
+    return problems

@@ -31,16 +31,16 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graders.assignment import current
 from graders.grade import Limits
 from graders.kit.nbbuild import import_cell, notebook_bytes, solution_cells
 from graders.result import GradeResult
 from graders.sandbox import KIT_ROOT
-from graders.spec import load_spec
 
 IMPORT_CELL = import_cell()  # the import cell of the pack under test
 
 ATTACKS = Path(__file__).resolve().parent / "attacks"
-SPEC = load_spec()
+SPEC = current().spec
 #: short limits, so hangs cost seconds; memory low enough that a bomb cannot hurt the CI machine
 FAST = Limits(cell_seconds=1, call_seconds=0.5, notebook_seconds=30, memory_mb=768)
 #: as FAST, but a cell may take long enough to touch the whole memory limit on a loaded machine

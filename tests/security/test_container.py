@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from graders.assignment import current
 from graders.kit import bundles
 from graders.kit.nbbuild import edited_source, import_cell, notebook_bytes, solution_cells
-from graders.spec import load_spec
 from graders.worker.isolation import _blocked_ancestor
 from tests.security.container import supported
 from tests.test_gradescope_bundle import autograder_tree
@@ -146,7 +146,7 @@ def test_the_container_grades_an_honest_notebook_without_a_sandbox(world_readabl
 
 def test_the_container_grades_callers_again_with_a_correct_helper(world_readable_base, archive):
     """The stand-ins' channel works here too: one wrong db costs only linear_backward's db share."""
-    spec = load_spec()
+    spec = current().spec
     cells = solution_cells({"linear_backward": edited_source("linear_backward", "axis=1, keepdims=True", "axis=1")})
     results, _, _ = grade_in_container(world_readable_base, archive, cells)
     lost = spec.functions["linear_backward"].points * spec.functions["linear_backward"].items["db"]

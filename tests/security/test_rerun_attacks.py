@@ -14,11 +14,11 @@ import json
 
 import pytest
 
+from graders.assignment import current
 from graders.kit.nbbuild import edited_source, notebook_bytes, solution_cells
-from graders.spec import load_spec
 from tests.security.support import reports
 
-SPEC = load_spec()
+SPEC = current().spec
 NO_KEEPDIMS = edited_source("linear_backward", "axis=1, keepdims=True", "axis=1")
 #: a notebook whose only mistake is linear_backward's db loses db's share of linear_backward (`items`)
 BACKWARD_POINTS = SPEC.total_points - SPEC.functions["linear_backward"].points * SPEC.functions[
