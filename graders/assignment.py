@@ -160,7 +160,7 @@ class Assignment:
 
     @cached_property
     def hooks(self) -> ModuleType | None:
-        """Optional extras of the pack: ``first_wrong_layer`` (diagnosis by layer), ``draw_figures``."""
+        """Optional extras of the pack: ``layer_note`` (diagnosis by layer), ``draw_figures``."""
         return self.module("hooks", required=False)
 
     def hook(self, name: str):

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from graders.errors import UsageError, UserError, report_stale
-from graders.limits import default_workers
+from graders.sandbox.limits import default_workers
 
 DEFAULT_GRADEBOOK = "gradebook.sqlite"
 
@@ -43,8 +43,8 @@ def _configure_cases(parser) -> None:
 # -- grade ---------------------------------------------------------------------------------------
 
 def limits_from_args(args):
-    """The :class:`~graders.limits.Limits` that the options of :func:`add_limit_options` ask for."""
-    from graders.limits import Limits
+    """The :class:`~graders.sandbox.limits.Limits` that the options of :func:`add_limit_options` ask for."""
+    from graders.sandbox.limits import Limits
 
     return Limits(cell_seconds=args.cell_timeout, call_seconds=args.call_timeout,
                   notebook_seconds=args.notebook_timeout, memory_mb=args.memory_mb,
@@ -52,8 +52,8 @@ def limits_from_args(args):
 
 
 def add_limit_options(parser) -> None:
-    """Options shared by ``grade`` and ``batch``, with defaults from :class:`graders.limits.Limits`."""
-    from graders.limits import Limits
+    """Options shared by ``grade`` and ``batch``, with defaults from :class:`graders.sandbox.limits.Limits`."""
+    from graders.sandbox.limits import Limits
 
     defaults = Limits()
     parser.add_argument("--cell-timeout", type=float, default=defaults.cell_seconds, metavar="S",
@@ -74,7 +74,7 @@ def add_limit_options(parser) -> None:
 
 def _cmd_grade(args) -> int:
     from graders.errors import UsageError
-    from graders.sandbox import start_early
+    from graders.sandbox.launch import start_early
 
     if Path(args.notebook).is_dir():
         raise UsageError("%s is a folder; `dnngrade grade` takes one notebook. To grade every notebook in "
@@ -86,7 +86,7 @@ def _cmd_grade(args) -> int:
         # the worker starts while NumPy and the cases load here
         start_early(args.sandbox, args.disk_mb, current().worker_helpers())
     from graders.grade import grade_notebook
-    from graders.render import to_gradescope, to_text
+    from graders.render.results import to_gradescope, to_text
 
     path = Path(args.notebook)
     if not path.exists():
@@ -118,8 +118,8 @@ def _configure_grade(parser) -> None:
 # -- batch, similarity, export, report -----------------------------------------------------------
 
 def _cmd_batch(args) -> int:
-    from graders.batch import run_batch
-    from graders.batch_summary import format_summary
+    from graders.batch.run import run_batch
+    from graders.batch.summary import format_summary
 
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers must be at least 1 (got %d)" % args.workers)
@@ -156,7 +156,7 @@ def _cmd_similarity(args) -> int:
 
 
 def _cmd_export(args) -> int:
-    from graders.exports import export_grades, write_feedback
+    from graders.render.exports import export_grades, write_feedback
 
     if not args.out and not args.feedback and not args.changes:
         raise UserError("nothing to write: give --out FILE (with --format), --feedback DIR and/or --changes FILE")
@@ -165,7 +165,7 @@ def _cmd_export(args) -> int:
                               warn=lambda message: print("dnngrade: note: %s" % message, file=sys.stderr))
         print("wrote %s (%s, %d students)" % (args.out, args.format, count))
     if args.changes:
-        from graders.exports import export_changes
+        from graders.render.exports import export_changes
 
         changed = export_changes(args.gradebook, args.changes)
         print("wrote %s (%d students whose score changed in the latest run that changed any)" % (args.changes, changed))
@@ -176,7 +176,7 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from graders.report import MSG_NO_CHARTS, write_report
+    from graders.render.report import MSG_NO_CHARTS, write_report
 
     paths = write_report(args.gradebook, args.out)
     print("wrote %s" % paths[-1])
@@ -233,7 +233,7 @@ def _configure_similarity(parser) -> None:
 
 
 def _configure_export(parser) -> None:
-    from graders.exports import FORMATS
+    from graders.render.exports import FORMATS
 
     _gradebook_option(parser, "gradebook written by `dnngrade batch`")
     parser.add_argument("--format", choices=FORMATS, default="csv",

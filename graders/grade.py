@@ -17,15 +17,15 @@ from pathlib import Path
 
 from graders.assignment import Assignment, current
 from graders.cases import Case, load_case_set
-from graders.limits import Limits
 from graders.notebook import MSG_POSITIONS, MSG_TOO_LARGE, Cells, NotebookError, code_cells, positional
 from graders.portable.checks import use_names
 from graders.rerun import RetryUnavailable, regrade_callers
 from graders.result import FunctionResult, GradeResult, NotebookEvent, Status
+from graders.sandbox.limits import Limits
+from graders.sandbox.worker import WorkerDied, WorkerProcess
 from graders.scoring import case_tolerances, notebook_events, score_functions
 from graders.shortcut import QuickJudge
 from graders.spec import AssignmentSpec
-from graders.workerproc import WorkerDied, WorkerProcess
 
 MSG_UNREADABLE = "Not graded: {reason}"
 MSG_REFUSED = (

@@ -4,7 +4,7 @@ graded again with a correct helper in that helper's place.
 The trust boundary stays where it is. The worker never receives the solution or an expected value.
 The caller's cases run again (cells first, as always) with a stand-in bound to the helper's name;
 each call of the stand-in goes to this process as plain data (an "ask" on the worker's channel,
-see :meth:`graders.workerproc.WorkerProcess.run`), which checks it (a helper this run stands in
+see :meth:`graders.sandbox.worker.WorkerProcess.run`), which checks it (a helper this run stands in
 for, arguments of bounded size, nothing but arrays, numbers, strings and containers), computes the
 correct helper's answer and sends it back. A helper that raises on those arguments answers with a
 short error. The child waits for each answer, so one run does it all.

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from graders.batch_inputs import SubmissionSource
+from graders.batch.gradebook import Gradebook
+from graders.batch.inputs import SubmissionSource
 from graders.errors import UserError
-from graders.gradebook import Gradebook
 from graders.notebook import MAX_NOTEBOOK_BYTES, NotebookError, code_cells
 from graders.similarity import TOP_PAIRS, SimilarityRun, Submission, compare_class
 from graders.sources import definitions, function_sources
@@ -103,7 +103,7 @@ def run_similarity(gradebook: str | Path, out: str | Path, submissions: str | Pa
     Returns the comparison and the path of ``index.html``.
     """
     from graders.assignment import for_gradebook
-    from graders.similarity_report import write_similarity_report
+    from graders.render.similarity import write_similarity_report
 
     with Gradebook(gradebook, must_exist=True) as book:
         pack = for_gradebook(book)

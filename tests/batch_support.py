@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from graders.assignment import current
+from graders.batch.gradebook import GradingContext
 from graders.grade import Limits
-from graders.gradebook import GradingContext
 from graders.result import CaseResult, FunctionResult, GradeResult
 from tools.samples import EXPECTED, ROSTER, SAMPLES_DIR, SUBMISSIONS, graded_samples
 

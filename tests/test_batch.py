@@ -9,9 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from graders import batch
 from graders.assignment import current
-from graders.batch import (
+from graders.batch import run as batch
+from graders.batch.gradebook import Gradebook
+from graders.batch.inputs import (
+    MSG_DUPLICATE_ID,
+    MSG_NO_NOTEBOOK,
+    MSG_SEVERAL_NOTEBOOKS,
+    SubmissionSource,
+    discover,
+    load_roster,
+)
+from graders.batch.run import (
     MSG_CONTEXT_MISMATCH,
     MSG_PROCESS_DIED,
     MSG_RAISED,
@@ -20,17 +29,8 @@ from graders.batch import (
     run_batch,
     zero_result,
 )
-from graders.batch_inputs import (
-    MSG_DUPLICATE_ID,
-    MSG_NO_NOTEBOOK,
-    MSG_SEVERAL_NOTEBOOKS,
-    SubmissionSource,
-    discover,
-    load_roster,
-)
-from graders.batch_summary import Progress, format_summary
+from graders.batch.summary import Progress, format_summary
 from graders.errors import UserError
-from graders.gradebook import Gradebook
 from tests.batch_support import (
     FAST,
     FAST_OPTIONS,

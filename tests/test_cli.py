@@ -12,7 +12,7 @@ from pathlib import Path
 import tomllib
 
 import graders
-from graders.limits import default_workers
+from graders.sandbox.limits import default_workers
 
 REPO = Path(__file__).resolve().parent.parent
 

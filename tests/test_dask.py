@@ -4,10 +4,10 @@ import logging
 
 import pytest
 
-from graders import batch
-from graders.batch import run_batch
+from graders.batch import run as batch
+from graders.batch.gradebook import Gradebook
+from graders.batch.run import run_batch
 from graders.errors import UserError
-from graders.gradebook import Gradebook
 from tests.batch_support import FAST, copy_samples, quick_samples
 
 distributed = pytest.importorskip("distributed")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from graders.assignment import ASSIGNMENTS_DIR, find_assignment, load_assignment, select
+from graders.batch.gradebook import Gradebook
 from graders.errors import UserError
-from graders.gradebook import Gradebook
 
 REPO = Path(__file__).resolve().parent.parent
 APP = load_assignment(ASSIGNMENTS_DIR / "dnn_application")
@@ -184,7 +184,7 @@ def test_a_loop_that_runs_out_of_time_is_compared_with_the_reference(tmp_path, a
     import reference.dnn_app
     from graders.grade import Grader
     from graders.kit.nbbuild import notebook_bytes, solution_cells
-    from graders.limits import Limits
+    from graders.sandbox.limits import Limits
 
     source = inspect.getsource(reference.dnn_app.two_layer_model)
     loop = "    for i in range(0, num_iterations):\n"

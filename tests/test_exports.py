@@ -7,10 +7,11 @@ import json
 import pytest
 
 from graders.assignment import current
-from graders.batch import zero_result
+from graders.batch.gradebook import Gradebook
+from graders.batch.run import zero_result
 from graders.cli import main
 from graders.errors import UserError
-from graders.exports import (
+from graders.render.exports import (
     CANVAS_COLUMNS,
     CANVAS_POINTS_ROW,
     MISSING,
@@ -20,8 +21,7 @@ from graders.exports import (
     safe_file_stem,
     write_feedback,
 )
-from graders.gradebook import Gradebook
-from graders.render import to_gradescope
+from graders.render.results import to_gradescope
 from tests.batch_support import CONTEXT, graded
 
 SPEC = current().spec

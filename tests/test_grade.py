@@ -12,7 +12,7 @@ from graders.cli import main
 from graders.grade import Grader, Limits, grade_notebook
 from graders.kit.nbbuild import edited_source, notebook_bytes, solution_cells
 from graders.portable import checks
-from graders.render import to_gradescope, to_text
+from graders.render.results import to_gradescope, to_text
 from tests.fixtures.build import HERE, fixtures
 
 SPEC = current().spec
@@ -388,7 +388,7 @@ def linear_activation_backward(dA, cache, activation):
 
 
 def test_limit_defaults_are_stated_once_and_a_run_without_limits_gets_them():
-    from graders.limits import Limits
+    from graders.sandbox.limits import Limits
     from graders.worker.defaults import DEFAULTS, limit
 
     assert {name: value for name, value in Limits().worker_limits().items() if name in DEFAULTS} == DEFAULTS

@@ -4,8 +4,7 @@ import sqlite3
 
 import pytest
 
-from graders.errors import UserError
-from graders.gradebook import (
+from graders.batch.gradebook import (
     MSG_NO_GRADEBOOK,
     RUN_SPECIFIC_COLUMNS,
     SCHEMA_VERSION,
@@ -13,6 +12,7 @@ from graders.gradebook import (
     GradingContext,
     timed_out,
 )
+from graders.errors import UserError
 from graders.portable.checks import MSG_TIMEOUT
 from graders.result import CaseResult, FunctionResult, GradeResult, NotebookEvent
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from graders.batch import run_batch
+from graders.batch.gradebook import Gradebook
+from graders.batch.run import run_batch
 from graders.errors import UserError
-from graders.gradebook import Gradebook
 from tests.batch_support import FAST, FAST_OPTIONS, copy_samples, quick_samples
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ def _stored(path: Path) -> int:
 
 HOLDER = """
 import sys, time
-from graders.gradebook import Gradebook
+from graders.batch.gradebook import Gradebook
 book = Gradebook(sys.argv[1], writer=True)
 print("held", flush=True)
 sys.stdin.read()

@@ -164,7 +164,7 @@ def test_run_autograder_without_a_notebook_explains(archive, tmp_path):
 def test_notes_about_the_sandbox_are_hidden_from_students_and_reasons_are_not():
     from graders.assignment import current
     from graders.grade import zero_result
-    from graders.render import to_gradescope
+    from graders.render.results import to_gradescope
     from graders.result import NotebookEvent
 
     graded = zero_result(current().spec, "nb.ipynb", "graded", "no marks", "cell_error")

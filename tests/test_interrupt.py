@@ -8,7 +8,7 @@ import sys
 import time
 from contextlib import closing
 
-from graders.gradebook import Gradebook
+from graders.batch.gradebook import Gradebook
 from tests.batch_support import FAST_OPTIONS, REPO, cli_env, dnngrade, sleepy_batch
 
 COUNT = 16

@@ -6,10 +6,10 @@ from __future__ import annotations
 import csv
 from dataclasses import asdict
 
-from graders.batch import grading_context, run_batch
-from graders.batch_summary import format_summary
+from graders.batch.gradebook import SCHEMA_VERSION, Gradebook
+from graders.batch.run import grading_context, run_batch
+from graders.batch.summary import format_summary
 from graders.cli import main
-from graders.gradebook import SCHEMA_VERSION, Gradebook
 from tests.batch_support import copy_samples, graded, quick_samples
 
 #: the "new cases" of the second run: alice's linear_forward now loses 8 of its 10 points

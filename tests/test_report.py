@@ -2,10 +2,10 @@
 
 import pytest
 
+from graders.batch.gradebook import Gradebook
 from graders.cli import main
 from graders.errors import UserError
-from graders.gradebook import Gradebook
-from graders.report import INDEX, PASS_RATES_PNG, SCORES_PNG, read_report_data, render_html, write_report
+from graders.render.report import INDEX, PASS_RATES_PNG, SCORES_PNG, read_report_data, render_html, write_report
 from tests.batch_support import CONTEXT, graded
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -59,7 +59,7 @@ def test_report_command(gradebook, tmp_path, capsys):
 
 
 def test_without_matplotlib_the_page_has_the_tables_and_says_how_to_add_the_charts(gradebook, tmp_path, monkeypatch):
-    import graders.report as report
+    import graders.render.report as report
 
     monkeypatch.setattr(report, "has_matplotlib", lambda: False)
     paths = write_report(gradebook, tmp_path / "report")
@@ -70,7 +70,7 @@ def test_without_matplotlib_the_page_has_the_tables_and_says_how_to_add_the_char
 
 
 def test_the_command_says_when_charts_are_left_out(gradebook, tmp_path, capsys, monkeypatch):
-    import graders.report as report
+    import graders.render.report as report
 
     monkeypatch.setattr(report, "has_matplotlib", lambda: False)
     assert main(["report", "--gradebook", str(gradebook), "--out", str(tmp_path / "r")]) == 0
@@ -78,7 +78,7 @@ def test_the_command_says_when_charts_are_left_out(gradebook, tmp_path, capsys, 
 
 
 def test_a_failed_report_leaves_no_folder_behind(tmp_path, monkeypatch):
-    import graders.report as report
+    import graders.render.report as report
 
     with pytest.raises(UserError):
         write_report(tmp_path / "missing.sqlite", tmp_path / "report")

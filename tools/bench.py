@@ -40,7 +40,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from graders.kit.nbbuild import edited_source, notebook_bytes, solution_cells
-from graders.limits import available_cores, default_workers
+from graders.sandbox.limits import available_cores, default_workers
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 DNN_UTILS = KIT_ROOT / "reference" / "dnn_utils.py"

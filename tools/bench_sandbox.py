@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assignments.dnn_step_by_step.mistakes import VARIANTS  # noqa: E402
 from graders.grade import Grader  # noqa: E402
 from graders.kit.nbbuild import notebook_bytes, solution_cells  # noqa: E402
-from graders.sandbox import worker_launch  # noqa: E402
+from graders.sandbox.launch import worker_launch  # noqa: E402
 
 MODES = ("bwrap", "process")
 

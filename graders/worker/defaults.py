@@ -1,6 +1,6 @@
 """The default limits on student code, stated once.
 
-:class:`graders.limits.Limits` takes its defaults from here, and the worker (which imports nothing
+:class:`graders.sandbox.limits.Limits` takes its defaults from here, and the worker (which imports nothing
 outside ``graders/worker`` and ``graders/portable``) falls back on them for any limit a run leaves
 out, so a run sent without limits is held to the defaults, never to none.
 """

@@ -8,7 +8,7 @@ import secrets
 import pytest
 
 from graders.grade import Grader
-from graders.sandbox import worker_launch
+from graders.sandbox.launch import worker_launch
 from tests.security.support import FAST, ROOMY, Listener
 
 MODES = ("bwrap", "process")

@@ -35,7 +35,7 @@ from graders.assignment import current
 from graders.grade import Limits
 from graders.kit.nbbuild import import_cell, notebook_bytes, solution_cells
 from graders.result import GradeResult
-from graders.sandbox import KIT_ROOT
+from graders.sandbox.launch import KIT_ROOT
 
 IMPORT_CELL = import_cell()  # the import cell of the pack under test
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from graders import sandbox
-from graders.limits import DEFAULT_LIMITS
+from graders.sandbox import launch as sandbox
+from graders.sandbox.limits import DEFAULT_LIMITS
 from graders.worker.isolation import kit_copies
 from tests.security.support import (
     FAST,

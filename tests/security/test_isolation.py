@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from graders import sandbox
 from graders.errors import UserError
 from graders.grade import Grader, Limits
 from graders.kit.nbbuild import notebook_bytes, solution_cells
-from graders.sandbox import KIT_ROOT, MSG_FALLBACK, kit_copies_to_hide, worker_launch
+from graders.sandbox import launch as sandbox
+from graders.sandbox.launch import KIT_ROOT, MSG_FALLBACK, kit_copies_to_hide, worker_launch
+from graders.sandbox.worker import descendants
 from graders.worker.identity import UID_BASE, worker_uid
-from graders.workerproc import descendants
 from tests.security.support import FAST, SPEC, attack_processes, honest_score_holds, reports, strong
 
 PLANT = r'''
@@ -332,9 +332,9 @@ def _broken_launch(disk_mb=64, identity="auto"):
 def test_a_guessed_launch_that_fails_gives_way_to_the_probed_choice(monkeypatch, bwrap_works):
     monkeypatch.setattr(sandbox, "_CHOSEN", {})
     monkeypatch.setattr(sandbox, "first_launch", lambda mode, disk_mb: (_broken_launch(), False))
-    import graders.workerproc
+    import graders.sandbox.worker
 
-    monkeypatch.setattr(graders.workerproc, "first_launch", sandbox.first_launch)
+    monkeypatch.setattr(graders.sandbox.worker, "first_launch", sandbox.first_launch)
     with Grader(limits=FAST, sandbox="auto") as grader:
         result = grader.grade_bytes(notebook_bytes(solution_cells()), "guess.ipynb")
     assert result.score == SPEC.total_points

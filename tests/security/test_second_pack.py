@@ -12,7 +12,7 @@ import pytest
 
 from graders.assignment import find_assignment, select
 from graders.grade import Grader
-from graders.limits import Limits
+from graders.sandbox.limits import Limits
 from tests.security.support import KIT_ROOT, attack_processes, attacks, fill, load_attack, reports, strong
 from tests.security.test_attacks import CHECKS, snapshot
 

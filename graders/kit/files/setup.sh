@@ -24,7 +24,7 @@ export PIP_BREAK_SYSTEM_PACKAGES=1
 
 # Say in the build log how student code will be isolated here.
 "$PYTHON" - <<'PY' || true
-from graders.sandbox import bwrap_unavailable_reason
+from graders.sandbox.launch import bwrap_unavailable_reason
 why = bwrap_unavailable_reason()
 if why is None:
     print("setup.sh: the bubblewrap sandbox starts here: student code runs in it.")

@@ -11,9 +11,9 @@ import time
 from typing import Callable
 
 from graders.cases import Case
-from graders.limits import DEFAULT_LIMITS
 from graders.portable import wire
-from graders.sandbox import WORKER_PIPES, Launch, confirm_launch, first_launch, take_early, worker_launch
+from graders.sandbox.launch import WORKER_PIPES, Launch, confirm_launch, first_launch, take_early, worker_launch
+from graders.sandbox.limits import DEFAULT_LIMITS
 
 GUESS_SECONDS = 30  #: how long a worker started with a guessed launch may take to be ready
 
@@ -40,7 +40,7 @@ class WorkerProcess:
         self._start()
 
     def _start(self) -> None:
-        """Start the worker: the one :func:`graders.sandbox.start_early` started, else the launch
+        """Start the worker: the one :func:`graders.sandbox.launch.start_early` started, else the launch
         that works here. A guessed launch that fails is left for the one the probe chooses."""
         disk_mb = int(self.limits["disk_mb"])
         early = take_early(self.sandbox, disk_mb, self.helpers)

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graders.gradebook import FunctionStats, Gradebook
+from graders.batch.gradebook import FunctionStats, Gradebook
 
 SCORES_PNG = "scores.png"
 PASS_RATES_PNG = "pass_rates.png"

@@ -1,7 +1,7 @@
 """Grade a batch of submissions into a gradebook, locally on a process pool or on a Dask cluster.
 
 :func:`run_batch` is the library entry point under ``dnngrade batch``. It finds one notebook per
-student (:mod:`graders.batch_inputs`), skips the ones the gradebook already holds for the same
+student (:mod:`graders.batch.inputs`), skips the ones the gradebook already holds for the same
 content, kit version and cases, and grades the rest with :func:`grade_submission`: a plain function
 of ``(student_id, file_name, data)`` returning plain data, so the same function runs in a local
 process pool and on Dask workers. Each pool process (or Dask worker thread) keeps one warm
@@ -29,13 +29,13 @@ from typing import Callable
 import graders
 from graders import grade
 from graders.assignment import Assignment, current, find_assignment, select
-from graders.batch_inputs import Discovery, Submission, SubmissionSource, discover, load_roster
-from graders.batch_summary import BatchSummary, Progress, summarize
+from graders.batch.gradebook import Gradebook, GradingContext
+from graders.batch.inputs import Discovery, Submission, SubmissionSource, discover, load_roster
+from graders.batch.summary import BatchSummary, Progress, summarize
 from graders.errors import UserError
 from graders.grade import MSG_COULD_NOT_GRADE, MSG_UNREADABLE, Grader, Limits
-from graders.gradebook import Gradebook, GradingContext
-from graders.limits import default_workers
 from graders.result import GradeResult, Status, result_from_dict
+from graders.sandbox.limits import default_workers
 from graders.worker.isolation import PR_SET_PDEATHSIG, prctl
 
 MAX_CHUNK = 8  #: notebooks per pool task: the pool process pipelines them through its worker

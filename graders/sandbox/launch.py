@@ -45,7 +45,7 @@ from pathlib import Path
 from graders.worker.identity import worker_uid
 from graders.worker.isolation import kit_copies, outermost
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
+KIT_ROOT = Path(__file__).resolve().parent.parent.parent
 SANDBOX_KIT = "/opt/dnnkit"
 SANDBOX_HELPERS = SANDBOX_KIT + "/pack_helpers.py"  #: where the pack's helpers file is mounted
 SANDBOX_UID = 65534  #: the user student code runs as inside the sandbox (``nobody``)
@@ -473,7 +473,7 @@ _EARLY: dict[tuple, tuple[Launch, bool, subprocess.Popen]] = {}
 
 def start_early(mode: str = "auto", disk_mb: int = DEFAULT_DISK_MB, helpers=None) -> None:
     """Start a worker now, before the grader has loaded NumPy and the cases: the two start-ups
-    overlap. The next :class:`graders.workerproc.WorkerProcess` with the same settings takes it
+    overlap. The next :class:`graders.sandbox.worker.WorkerProcess` with the same settings takes it
     (:func:`take_early`); one nobody takes is stopped at exit."""
     launch, known = first_launch(mode, disk_mb)
     if launch is None or (mode, disk_mb, helpers) in _EARLY:

@@ -214,10 +214,10 @@ class FunctionStats:
 def function_rows(result: GradeResult) -> list[tuple]:
     """(position, name, score, max, status, feedback, first failure) per graded function.
 
-    The feedback is the text Gradescope shows for the function (``graders.render.to_gradescope``);
+    The feedback is the text Gradescope shows for the function (``graders.render.results.to_gradescope``);
     the status is ``passed``/``failed`` for a graded notebook and the notebook's status otherwise.
     """
-    from graders.render import to_gradescope
+    from graders.render.results import to_gradescope
 
     outputs = {test["name"]: test["output"] for test in to_gradescope(result)["tests"]}
     rows = []

@@ -6,8 +6,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from graders.batch_inputs import Discovery
-from graders.gradebook import FunctionStats, Gradebook
+from graders.batch.gradebook import FunctionStats, Gradebook
+from graders.batch.inputs import Discovery
 from graders.result import GradeResult, Status
 
 SLOWEST_SHOWN = 5

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from graders.batch.gradebook import Gradebook, StoredSubmission
 from graders.errors import UserError
-from graders.gradebook import Gradebook, StoredSubmission
 from graders.result import GradeResult, Status
 from graders.spec import AssignmentSpec
 
@@ -46,7 +46,7 @@ MSG_EMPTY = "{path} holds no grades yet; run `dnngrade batch SUBMISSIONS --grade
 
 
 def _to_gradescope(result: GradeResult) -> dict:
-    from graders.render import to_gradescope  # imported when used: the CLI reads FORMATS at start-up
+    from graders.render.results import to_gradescope  # imported when used: the CLI reads FORMATS at start-up
 
     return to_gradescope(result)
 
