@@ -266,12 +266,12 @@ def for_gradebook(book) -> Assignment:
         raise UserError("%s holds the grades of %r, not of %r: leave out --assignment, or give the "
                         "gradebook of %r" % (book.path, name, _selected[0].name, _selected[0].name))
     folder = book.assignment_folder()
-    if folder and Path(folder, SPEC_FILE).is_file() and not any(p.name == name for p in installed_assignments()):
-        pack = load_assignment(folder)  # a pack graded from its folder (--assignment DIR), not installed
-        if pack.name == name:
-            return select(pack)
     if folder and not any(p.name == name for p in installed_assignments()):
-        raise UserError(MSG_PACK_MOVED.format(path=book.path, name=name, folder=folder))
+        # a pack graded from its folder (--assignment DIR), not installed: found there, or asked for
+        pack = load_assignment(folder) if Path(folder, SPEC_FILE).is_file() else None
+        if pack is None or pack.name != name:
+            raise UserError(MSG_PACK_MOVED.format(path=book.path, name=name, folder=folder))
+        return select(pack)
     return select(find_assignment(name))
 
 

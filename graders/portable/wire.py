@@ -219,8 +219,7 @@ def read_frame(stream, max_bytes=MAX_FRAME_BYTES):
     rest = _read_exact(stream, text_len + blob_len) if text_len + blob_len else b""
     if rest is None:
         raise ValueError("stream ended inside a frame")
-    text, blob = frame_parts(head + rest)
-    return parse_header(text), bytes(blob)
+    return parse_header(rest[:text_len]), rest[text_len:]
 
 
 def roundtrip(values):

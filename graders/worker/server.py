@@ -190,8 +190,7 @@ class Worker:
             self.notebooks += 1
             self.child_uid = worker_uid(os.getpid(), self.notebooks)
         blobs, offset, last_blob, last_frame = [], 0, None, None
-        run = Supervisor(len(cells), calls, ids, limit(limits, "call_seconds"), limit(limits, "notebook_seconds"),
-                         time.monotonic() + limit(limits, "notebook_seconds"))
+        run = Supervisor(len(cells), calls, ids, limit(limits, "call_seconds"), limit(limits, "notebook_seconds"))
         while True:
             outcome = self._run_child(cells, positions, run.next_cell, run.next_call,
                                       dict(limits, **run.child_limits()), run.deadline)

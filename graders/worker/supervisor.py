@@ -51,15 +51,16 @@ class Strikes:
 class Supervisor:
     """One notebook's run: ``cells`` (their count), ``calls`` (each a dict with ``"function"``),
     ``ids`` (each call's id in the reply), ``call_seconds`` (what a call that hung is said to have
-    taken), ``notebook_seconds`` (the limit) and ``deadline`` (on the monotonic clock).
+    taken) and ``notebook_seconds`` (the limit, counted from now).
 
     The server asks :meth:`child_limits` before forking each child, feeds it every report with
     :meth:`accept`, and :meth:`after_child` when the child ended; the entries to put in the reply
     come back from those two."""
 
-    def __init__(self, cells, calls, ids, call_seconds, notebook_seconds, deadline):
+    def __init__(self, cells, calls, ids, call_seconds, notebook_seconds):
         self.cells, self.calls, self.ids = cells, calls, ids
-        self.call_seconds, self.notebook_seconds, self.deadline = call_seconds, notebook_seconds, deadline
+        self.call_seconds, self.notebook_seconds = call_seconds, notebook_seconds
+        self.deadline = time.monotonic() + notebook_seconds
         self.skip_cells, self.skip_calls = set(), set()
         self.strikes = Strikes()
         self.next_cell, self.next_call = 0, self._unskipped(0)
