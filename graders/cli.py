@@ -120,13 +120,15 @@ def _configure_grade(parser) -> None:
 def _cmd_batch(args) -> int:
     from graders.batch.run import run_batch
     from graders.batch.summary import format_summary
+    from graders.render.results import gradebook_feedback
 
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers must be at least 1 (got %d)" % args.workers)
     limits = limits_from_args(args)
     summary = run_batch(args.submissions, args.gradebook, roster=args.roster, workers=args.workers,
                         scheduler=args.scheduler, regrade=args.regrade, limits=limits, sandbox=args.sandbox,
-                        show_progress=False if args.quiet else None, wait=args.wait)
+                        show_progress=False if args.quiet else None, wait=args.wait,
+                        feedback=gradebook_feedback)
     if not args.quiet:
         print(format_summary(summary))
     if args.similarity:

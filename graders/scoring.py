@@ -24,7 +24,6 @@ from graders.result import CaseResult, FunctionResult, NotebookEvent
 from graders.shortcut import QuickJudge
 from graders.spec import AssignmentSpec
 
-MSG_CASES_PASSED = "{passed} of {total} cases passed."
 MSG_CELL_MAY_DEFINE = "{cell} failed ({detail}); if it was meant to define {name}, fix that cell first."
 MSG_CELL_ERROR = "{cell} raised {detail}. The cells after it still ran."
 MSG_CELL_TIMEOUT = "{cell} was stopped: {detail}. The cells after it still ran."
@@ -546,15 +545,3 @@ def _cell_notes(name, case_results, cell_reports):
             notes.append(MSG_CELL_MAY_DEFINE.format(cell=report.get("label", "A cell"),
                                                     detail=str(report.get("detail", ""))[:300], name=name))
     return notes[:2]
-
-
-def function_feedback(result: FunctionResult, include_hidden: bool = True) -> str:
-    """The feedback text of one function: notes first, then the first failing case's message."""
-    shown = [c for c in result.cases if include_hidden or c.visibility == "public"]
-    lines = [MSG_CASES_PASSED.format(passed=sum(1 for c in shown if c.rung == PASSED), total=len(shown))]
-    lines.extend(result.notes)
-    failing = [c for c in shown if c.rung != PASSED]
-    if failing:
-        first = failing[0]
-        lines.append("Case %s (%s): %s" % (first.case_id, first.label, first.message))
-    return "\n".join(lines)

@@ -14,8 +14,8 @@ from graders.kit.nbbuild import edited_source, notebook_bytes, solution_cells
 from graders.portable import wire
 from graders.portable.checks import MSG_CHAIN_WRONG
 from graders.portable.selfcheck import run_public_cases
+from graders.render.results import function_feedback
 from graders.sandbox.worker import WorkerProcess
-from graders.scoring import function_feedback
 from tests.packs import PUBLIC_CASES_PATH
 
 FAST = Limits(cell_seconds=3, call_seconds=0.5, notebook_seconds=30)

@@ -131,3 +131,36 @@ def test_list_shows_the_installed_assignment_packs():
     at = lines.index("dnn_step_by_step  Building a Deep Neural Network: Step by Step")
     assert "10 graded functions, 100 points" in lines[at + 1] and "assignments/dnn_step_by_step" in lines[at + 1]
     assert "dnn_application  Deep Neural Network: Application" in lines
+
+
+def test_batch_stores_each_functions_feedback_text_and_the_gradebook_renders_none(tmp_path):
+    """``dnngrade batch`` hands the gradebook its renderer; a gradebook written without one
+    stores the results and leaves the text column empty (it renders nothing itself)."""
+    import shutil
+    import sqlite3
+
+    from graders.batch.gradebook import Gradebook
+    from graders.batch.run import grading_context
+    from graders.result import result_from_dict
+
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    shutil.copy(REPO / "assignments/dnn_step_by_step/samples/submissions/stubs_only.ipynb", submissions)
+    book = tmp_path / "gb.sqlite"
+    completed = dnngrade("batch", str(submissions), "--gradebook", str(book), "--quiet")
+    assert completed.returncode == 0, completed.stderr
+    with sqlite3.connect(book) as db:
+        texts = [row[0] for row in db.execute("SELECT feedback FROM function_results")]
+        stored = db.execute("SELECT result_json FROM submissions").fetchone()[0]
+    assert len(texts) == 10 and all("not implemented yet" in text for text in texts), texts
+
+    import json
+
+    plain_path = tmp_path / "plain.sqlite"
+    with Gradebook(plain_path, writer=True) as plain:
+        run_id = plain.start_run(grading_context(), "here", "local", {})
+        plain.record("stubs_only", "stubs_only.ipynb", "0" * 64, result_from_dict(json.loads(stored)),
+                     grading_context(), run_id)
+    with sqlite3.connect(plain_path) as db:
+        assert {row[0] for row in db.execute("SELECT feedback FROM function_results")} == {""}
+        assert db.execute("SELECT COUNT(*) FROM function_results").fetchone()[0] == 10

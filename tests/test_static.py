@@ -101,6 +101,18 @@ def test_the_engines_modules_form_no_import_circle():
     assert not circles, circles
 
 
+def test_the_gradebook_renders_nothing_and_the_renderers_score_nothing():
+    """Results are data with renderers beside them: the gradebook and the batch store what a
+    renderer handed them (``dnngrade batch`` passes one in), and no renderer grades or scores."""
+    graph = _module_imports("graders")
+    storing = {m: sorted(n for n in graph[m] if n.startswith("graders.render"))
+               for m in graph if m.startswith("graders.batch")}
+    scoring = {m: sorted(n for n in graph[m] if n in ("graders.scoring", "graders.grade", "graders.shortcut"))
+               for m in graph if m.startswith("graders.render")}
+    assert not any(storing.values()), storing
+    assert not any(scoring.values()), scoring
+
+
 def _pack_words():
     """Every name an installed pack brings: its name, graded functions, returned items, arguments,
     graded keys, helper and stand-in modules, and the functions of its helpers module."""

@@ -39,6 +39,7 @@ import os
 import sqlite3
 import statistics
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -211,15 +212,17 @@ class FunctionStats:
         return self.passed / self.graded if self.graded else 0.0
 
 
-def function_rows(result: GradeResult) -> list[tuple]:
+#: A renderer of one result's feedback text per graded function (the batch passes
+#: :func:`graders.render.results.gradebook_feedback`): the gradebook stores text, it renders none.
+FeedbackText = Callable[[GradeResult], dict[str, str]]
+
+
+def function_rows(result: GradeResult, feedback: dict[str, str]) -> list[tuple]:
     """(position, name, score, max, status, feedback, first failure) per graded function.
 
-    The feedback is the text Gradescope shows for the function (``graders.render.results.to_gradescope``);
-    the status is ``passed``/``failed`` for a graded notebook and the notebook's status otherwise.
+    ``feedback`` is each function's feedback text by name (empty where it has none); the
+    status is ``passed``/``failed`` for a graded notebook and the notebook's status otherwise.
     """
-    from graders.render.results import to_gradescope
-
-    outputs = {test["name"]: test["output"] for test in to_gradescope(result)["tests"]}
     rows = []
     for position, function in enumerate(result.functions):
         status = function.status if result.status == Status.GRADED else result.status
@@ -231,7 +234,7 @@ def function_rows(result: GradeResult) -> list[tuple]:
         else:
             first_failure = ""
         rows.append((position, function.name, function.score, function.max_score, status,
-                     outputs.get(function.name, ""), first_failure))
+                     feedback.get(function.name, ""), first_failure))
     return rows
 
 
@@ -252,10 +255,15 @@ class Gradebook:
         The SQLite file; created with the schema when it does not exist (unless ``must_exist``).
     must_exist : bool
         Raise :class:`~graders.errors.UserError` instead of creating a new file.
+    feedback : callable, optional
+        Renders the feedback text stored with each function's row (:data:`FeedbackText`);
+        without it that column stays empty (the whole result is stored either way).
     """
 
-    def __init__(self, path: str | Path, must_exist: bool = False, writer: bool = False, wait: bool = False):
+    def __init__(self, path: str | Path, must_exist: bool = False, writer: bool = False, wait: bool = False,
+                 feedback: FeedbackText | None = None):
         self.path = Path(path)
+        self._feedback = feedback
         self._lock = None
         if must_exist and not self.path.exists():
             raise UserError(MSG_NO_GRADEBOOK.format(path=self.path))
@@ -477,7 +485,8 @@ class Gradebook:
                                 int(timed_out(result)), context.kit_version, context.cases_sha256,
                                 json.dumps(data, check_circular=False), result.execution_time,
                                 now, run_id))
-            functions.extend((student_id, *row) for row in function_rows(result))
+            texts = self._feedback(result) if self._feedback is not None else {}
+            functions.extend((student_id, *row) for row in function_rows(result, texts))
         with self.transaction():
             self._note_changes([grades[index] for index in sorted(last.values())], functions, context, run_id)
             self.db.executemany(

@@ -29,7 +29,7 @@ from typing import Callable
 import graders
 from graders import grade
 from graders.assignment import Assignment, current, find_assignment, select
-from graders.batch.gradebook import Gradebook, GradingContext
+from graders.batch.gradebook import FeedbackText, Gradebook, GradingContext
 from graders.batch.inputs import Discovery, Submission, SubmissionSource, discover, load_roster
 from graders.batch.summary import BatchSummary, Progress, summarize
 from graders.errors import UserError
@@ -359,7 +359,8 @@ def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path |
               workers: int | None = None, scheduler: str | None = None, regrade: bool = False,
               limits: Limits | None = None, sandbox: str = "auto", progress_stream=None,
               show_progress: bool | None = None,
-              grade_function: Callable[..., dict] = grade_submission, wait: bool = False) -> BatchSummary:
+              grade_function: Callable[..., dict] = grade_submission, wait: bool = False,
+              feedback: FeedbackText | None = None) -> BatchSummary:
     """Grade every submission in ``source`` (a folder or .zip) into the SQLite ``gradebook``.
 
     Parameters
@@ -378,6 +379,10 @@ def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path |
     wait : bool
         When another batch is grading into ``gradebook``, wait for it instead of raising
         :class:`~graders.errors.UserError` (one batch writes a gradebook at a time).
+    feedback : callable, optional
+        Renders each function's feedback text for its gradebook row; ``dnngrade batch`` passes
+        :func:`graders.render.results.gradebook_feedback`. Without it the column stays empty;
+        exports render from the stored results either way.
     """
     _relax_garbage_collector()
     started = time.monotonic()
@@ -386,7 +391,8 @@ def run_batch(source: str | Path, gradebook: str | Path, *, roster: str | Path |
     settings = {"limits": asdict(limits), "sandbox": sandbox, "assignment": pack.name,
                 "assignment_folder": str(pack.folder)}
     context = grading_context()
-    with SubmissionSource(source) as files, Gradebook(gradebook, writer=True, wait=wait) as book:
+    with SubmissionSource(source) as files, Gradebook(gradebook, writer=True, wait=wait,
+                                                            feedback=feedback) as book:
         with book.transaction():
             # before anything is written: one assignment per gradebook
             book.claim_assignment(pack.name, str(pack.folder))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from graders.result import GradeResult, Status
-from graders.scoring import function_feedback
+from graders.portable.checks import PASSED
+from graders.result import FunctionResult, GradeResult, Status
 
 PASS_MARK = "\u2714"
 FAIL_MARK = "\u2718"
@@ -11,6 +11,31 @@ FAIL_MARK = "\u2718"
 
 def _points(value: float) -> str:
     return ("%.2f" % value).rstrip("0").rstrip(".")
+
+
+MSG_CASES_PASSED = "{passed} of {total} cases passed."
+
+
+def function_feedback(result: FunctionResult, include_hidden: bool = True) -> str:
+    """The feedback text of one function: how many cases passed, the notes, then the first
+    failing case's message. A function that ran no case (its notebook could not be graded) gets
+    its notes alone."""
+    if not result.cases:
+        return "\n".join(result.notes)
+    shown = [c for c in result.cases if include_hidden or c.visibility == "public"]
+    lines = [MSG_CASES_PASSED.format(passed=sum(1 for c in shown if c.rung == PASSED), total=len(shown))]
+    lines.extend(result.notes)
+    failing = [c for c in shown if c.rung != PASSED]
+    if failing:
+        first = failing[0]
+        lines.append("Case %s (%s): %s" % (first.case_id, first.label, first.message))
+    return "\n".join(lines)
+
+
+def gradebook_feedback(result: GradeResult) -> dict[str, str]:
+    """Each graded function's feedback text, as the gradebook stores it (the text of its
+    Gradescope test): the renderer a batch hands to :class:`~graders.batch.gradebook.Gradebook`."""
+    return {function.name: function_feedback(function) for function in result.functions}
 
 
 def to_text(result: GradeResult, include_hidden: bool = True) -> str:
@@ -22,7 +47,7 @@ def to_text(result: GradeResult, include_hidden: bool = True) -> str:
         mark = PASS_MARK if function.status == "passed" else FAIL_MARK
         lines.append("%s %-28s %6s / %s" % (mark, function.name, _points(function.score), _points(function.max_score)))
         if function.status != "passed":
-            feedback = function_feedback(function, include_hidden) if function.cases else "\n".join(function.notes)
+            feedback = function_feedback(function, include_hidden)
             lines.extend("    " + line for line in feedback.splitlines())
     if result.events:
         lines.append("")
@@ -41,7 +66,7 @@ def to_gradescope(result: GradeResult, hidden_visibility: str = "after_published
     tests = []
     function_visibility = "visible" if result.public_only else hidden_visibility
     for function in result.functions:
-        output = function_feedback(function) if function.cases else "\n".join(function.notes)
+        output = function_feedback(function)
         tests.append({
             "name": function.name,
             "score": function.score,
