@@ -159,7 +159,7 @@ def _split_by_item(spec: AssignmentSpec, cases: list[Case], calls: dict[int, Cal
             jobs.append((position, items, parts))
     if not jobs:
         return
-    judged = iter(judge_calls([part for _, _, parts in jobs for _, part in parts]))
+    judged = iter(judge_calls([part for _, _, parts in jobs for _, part in parts], words=False))
     for position, items, parts in jobs:
         earned, right = 0.0, []
         for item, _ in parts:

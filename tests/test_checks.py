@@ -80,6 +80,19 @@ def test_first_failing_rung(got, rung):
     assert verdict.rung == rung and verdict.passed is False
 
 
+
+def test_judging_without_words_finds_the_same_rungs_and_leaves_the_values_message_empty():
+    """The per-item split asks for rungs only; it must see exactly what the full judge sees."""
+    expected = (np.ones((1, 2)), (np.ones((1, 2)),) * 3)
+    gots = [None, np.ones((2, 1)), (np.ones((1, 2), dtype=int), expected[1]), (np.full((1, 2), np.nan), expected[1]),
+            (np.full((1, 2), 2.0), expected[1]), (np.full((1, 2), 2.0), expected[1]), expected]
+    calls = [checks.Call("linear_forward", {"status": "ok"}, expected, (), got, None, 1e-5, 1e-8, hidden, "a case")
+             for got, hidden in zip(gots, [False, False, False, False, False, True, False])]
+    full, plain = checks.judge_calls(calls), checks.judge_calls(calls, words=False)
+    assert [(v.rung, v.passed) for v in full] == [(v.rung, v.passed) for v in plain]
+    assert plain[4].message == "" and plain[5].message == "" and full[4].message and full[5].message
+    assert plain[0].message == full[0].message  # only describing a wrong value is skipped
+
 def test_transposed_shape_hint_and_keepdims_hint():
     verdict = judge("linear_backward", (np.ones((2, 3)), np.ones((1, 2)), np.ones((1, 1))),
                     (np.ones((3, 2)), np.ones((1, 2)), np.ones((1, 1))))
