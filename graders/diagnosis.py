@@ -212,9 +212,12 @@ def public_runs(cases: Sequence[Case], pack: Assignment | None = None) -> list[d
     The students' self-check matches a failing function against these with the grader's own
     rules (:func:`graders.portable.likely.behaves_like`). Only variants that go wrong on some of
     these cases are listed (the others can never be named from them); a variant whose values
-    cannot be stored as case-file JSON (NaN, infinity, a foreign object) is left out.
+    cannot be stored as case-file JSON (NaN, infinity, a foreign object) is left out, and so is
+    one that does exactly what a variant listed before it does on these cases (only hidden cases
+    tell the two apart; the library lists the more common mistake first).
     """
     entries = []
+    seen: set[tuple[str, str]] = set()
     for candidate in wrong_variants(None, pack):
         mine = [case for case in cases if case.function == candidate.function]
         runs = {case.id: run_variant(candidate, case) for case in mine}
@@ -222,9 +225,12 @@ def public_runs(cases: Sequence[Case], pack: Assignment | None = None) -> list[d
             continue
         try:
             encoded = {case_id: _encode_run(run) for case_id, run in runs.items()}
-            json.dumps(encoded, allow_nan=False)
+            evidence = (candidate.function, json.dumps(encoded, allow_nan=False, sort_keys=True))
         except (TypeError, ValueError):
             continue
+        if evidence in seen:
+            continue
+        seen.add(evidence)
         entries.append({"id": candidate.id, "function": candidate.function,
                         "diagnosis": candidate.diagnosis, "runs": encoded})
     return entries

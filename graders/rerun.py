@@ -48,6 +48,10 @@ MSG_PARTLY_RIGHT_WITH_HELPER = (
 MSG_WRONG_WITH_HELPER = (
     "Even with a correct {helper} in place of yours, {name} fails: its own code has a mistake too."
 )
+MSG_UNDEFINED_WITH_HELPER = (
+    "Even with a correct {helper} in place of yours, {name} fails: {undefined} when it runs "
+    "(see below), which no correct {helper} can mend."
+)
 MSG_CASE_WITH_HELPER = (
     "with a correct {helper} in place of yours this case still fails its \"{rung}\" check; "
     "fix {fix}, then grade again to see what is wrong here."
@@ -305,7 +309,7 @@ def retry_callers(worker, spec: AssignmentSpec, cases: list[Case], cells: list[s
         # in a pipeline the next notebook ran first in this worker and stopped its zygote
         raise RetryUnavailable("the worker stopped before the run (%s)" % ("refused" if reply.get("refused")
                                                                            else "retired"))
-    results = {r.name: r for r in score_functions(spec, cases, reply, blob, cells, quick)}
+    results = {r.name: r for r in score_functions(spec, cases, reply, blob, cells, quick, stand_ins=wanted)}
     return {name: Retry(name, helpers, results[name], answerer.calls.get(name, 0))
             for name, helpers in wanted.items()}
 
@@ -327,7 +331,9 @@ def merge(original: FunctionResult, retry: Retry, roots: dict[str, tuple[str, ..
     if run.score <= original.score:
         # its helper is not (or not only) what is wrong: say so instead of "fix the helper first"
         notes = [note for note in original.notes if not note.startswith("%s calls " % original.name)]
-        notes.append(MSG_WRONG_WITH_HELPER.format(name=original.name, helper=helper))
+        undefined = _undefined_names(original)
+        notes.append(MSG_UNDEFINED_WITH_HELPER.format(name=original.name, helper=helper, undefined=undefined)
+                     if undefined else MSG_WRONG_WITH_HELPER.format(name=original.name, helper=helper))
         return FunctionResult(original.name, original.score, original.max_score, original.cases,
                               notes + [note for note in diagnosis if note not in notes],
                               diagnosis=original.diagnosis or run.diagnosis)
@@ -345,6 +351,20 @@ def merge(original: FunctionResult, retry: Retry, roots: dict[str, tuple[str, ..
     cases = [case if case.passed else replace(case, message=MSG_CASE_WITH_HELPER.format(
                  helper=helper, rung=case.rung, fix=fix)) for case in run.cases]
     return FunctionResult(original.name, run.score, run.max_score, cases, notes, diagnosis=run.diagnosis)
+
+
+_UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
+
+
+def _undefined_names(result: FunctionResult) -> str:
+    """"x is not defined" or "x and y are not defined" when every failing case of ``result``
+    stopped on a name that is not defined (a failed import, not the function's own formula), else ""."""
+    failing = [case for case in result.cases if not case.passed]
+    found = [_UNDEFINED.search(case.message) if case.rung == "callable" else None for case in failing]
+    if not failing or not all(found):
+        return ""
+    names = sorted({match.group(1) for match in found if match})
+    return "%s %s not defined" % (" and ".join(names), "is" if len(names) == 1 else "are")
 
 
 def regrade_callers(worker, spec: AssignmentSpec, cases: list[Case], cells: list[str],

@@ -17,6 +17,7 @@ from graders.portable.checks import (
     item_calls,
     judge_calls,
     judge_chain,
+    restore_squeezed,
     steps_reached,
 )
 from graders.portable.likely import MSG_DEPENDENCY, MSG_DIAGNOSIS
@@ -33,6 +34,10 @@ MSG_NOT_RUN = "the grading of this notebook stopped before this case"
 MSG_ASSERTS = (
     "An assert in your code failed on {count} of {total} cases ({where}). The grader does not stop "
     "at an assert: it judged the values the function returned."
+)
+MSG_ASSERTS_IN_CALLEE = (
+    "An assert in {callee}, which {name} calls, failed on {count} of {total} cases ({where}). The "
+    "grader does not stop at an assert: it judged the values {name} returned."
 )
 MSG_ASSERTS_HARMLESS = (
     " Those values are right, so the assert cost nothing: it assumes something that does not hold "
@@ -263,7 +268,8 @@ def case_tolerances(spec: AssignmentSpec, cases: list[Case]) -> list[tuple[float
 
 def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: bytes,
                     cell_sources: list[str] | None = None,
-                    quick: QuickJudge | None = None) -> list[FunctionResult]:
+                    quick: QuickJudge | None = None,
+                    stand_ins: dict[str, tuple[str, ...]] | None = None) -> list[FunctionResult]:
     """Judge every case and score every function of ``spec`` from a worker's reply and the frames
     of its values (``blob``).
 
@@ -271,7 +277,8 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
     given, but keeping one for many replies is faster) are not decoded. The other calls of a
     function that fails somewhere are all decoded and judged by the ladder, since the diagnosis of
     its mistake looks at every case. ``cell_sources`` lets the feedback point at a failed cell that
-    defines a missing function.
+    defines a missing function. ``stand_ins`` (a retry's: caller -> the helpers a correct one stood
+    in for) keeps a caller's failure from being put down to a helper it did not call in that run.
     """
     cell_reports = []
     for report in reply.get("cells", []):
@@ -342,8 +349,10 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
         if result.status != "failed":
             continue
         body = function_body(cell_sources or [], result.name)
+        replaced = (stand_ins or {}).get(result.name, ())
         broken = [d for d in spec.functions[result.name].depends_on
-                  if d in failed and (body is None or re.search(r"\b%s\s*\(" % re.escape(d), body))]
+                  if d in failed and d not in replaced
+                  and (body is None or re.search(r"\b%s\s*\(" % re.escape(d), body))]
         if broken:
             # its own code may be right: the mistake is in a function it calls
             result.notes.append(MSG_DEPENDENCY.format(name=result.name, dependency=broken[0]))
@@ -356,7 +365,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
                 result.name, [(cases[p], calls[p]) for p in positions if p in calls], failing, fspec.rtol, fspec.atol)
             result.notes.extend(notes)
         result.notes.extend(_cell_notes(result.name, result.cases, cell_reports))
-        result.notes.extend(_import_notes(result.cases, cell_reports))
+        result.notes.extend(_import_notes(result.cases, cell_reports, spec.imports))
     return results
 
 
@@ -364,11 +373,16 @@ MSG_IMPORT_FAILED = (
     "{cell} failed ({detail}), so {name}, which it imports, is undefined in every cell after "
     "it: fix that cell first."
 )
+MSG_IMPORT_MISSING = (
+    "{name} is not defined in any cell that ran: it comes from `{line}`, a line of the assignment's "
+    "first code cell. Put that line back at the top of the notebook and run it."
+)
 _UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
 
 
-def _import_notes(case_results: list[CaseResult], cell_reports: list[dict]) -> list[str]:
-    """Point at a failed cell that imports the name a function's calls found undefined."""
+def _import_notes(case_results: list[CaseResult], cell_reports: list[dict], imports=()) -> list[str]:
+    """Point at a failed cell that imports the name a function's calls found undefined; failing
+    that, at the line of the pack's first cell (``imports``) that would define it."""
     for case in case_results:
         found = _UNDEFINED.search(case.message) if case.rung == "callable" else None
         if not found:
@@ -380,6 +394,9 @@ def _import_notes(case_results: list[CaseResult], cell_reports: list[dict]) -> l
             if report.get("status") != "ok" and binds.search(report.get("source_head", "")):
                 return [MSG_IMPORT_FAILED.format(cell=report.get("label", "A cell"), name=found.group(1),
                                                  detail=str(report.get("detail", ""))[:200])]
+        line = next((line for line in imports if binds.search(line)), None)
+        if line:
+            return [MSG_IMPORT_MISSING.format(name=found.group(1), line=line)]
     return []
 
 
@@ -493,8 +510,16 @@ def _assert_notes(result: FunctionResult, outcomes: list[dict]) -> list[str]:
                and o["asserts_failed"]]
     if not failing:
         return []
-    where = ", ".join(sorted({str(w) for places in failing for w in places})[:3])
-    note = MSG_ASSERTS.format(count=len(failing), total=len(outcomes), where=where)
+    places = sorted({str(w) for places in failing for w in places})
+    # the worker says in which function each assert is ("In [3], line 7, in f")
+    inside = {place.rpartition(", in ")[2] if ", in " in place else "" for place in places}
+    where = ", ".join(place.rpartition(", in ")[0] if ", in " in place else place for place in places[:3])
+    callee = inside.pop() if len(inside) == 1 else ""
+    if callee and callee != result.name:
+        note = MSG_ASSERTS_IN_CALLEE.format(callee=callee, name=result.name, count=len(failing),
+                                            total=len(outcomes), where=where)
+    else:
+        note = MSG_ASSERTS.format(count=len(failing), total=len(outcomes), where=where)
     return [note + (MSG_ASSERTS_HARMLESS if result.status == "passed" else "")]
 
 
@@ -509,7 +534,9 @@ def _diagnosis_notes(name, case_calls, failing=(), rtol=0.0, atol=0.0):
         return [], ""
     layer_note = current().hook("layer_note")
     judged = [(case, call) for case, call in case_calls if call.outcome.get("status") in ("ok", "error")]
-    outputs = {case.id: call.value for case, call in judged if call.outcome["status"] == "ok"}
+    # (a value the notebook's convention lets come back squeezed is compared as the column it stands for)
+    outputs = {case.id: restore_squeezed(name, call.expected, call.value, call.squeezable)
+               for case, call in judged if call.outcome["status"] == "ok"}
     args_after = {case.id: call.args_after for case, call in judged if call.outcome["status"] == "ok"}
     errors = {case.id: str(call.outcome.get("detail", "")) for case, call in judged
               if call.outcome["status"] == "error"}

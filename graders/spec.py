@@ -51,6 +51,8 @@ class AssignmentSpec:
     conventions: tuple[dict, ...] = ()  #: published versions' conventions, recognised by their source
     #: names of the items of nested containers, for messages: {container name: {length: "a, b, c"}}
     container_items: dict = field(default_factory=dict)
+    #: the import lines of the pack's first cell ([pack] import_cell), for "add this line" messages
+    imports: tuple[str, ...] = ()
 
     def names(self) -> dict:
         """The names messages use (checks.use_names), as plain data for the case files."""
@@ -62,11 +64,14 @@ class AssignmentSpec:
         }
 
     def squeezable_items(self, sources: list[str]) -> tuple[str, ...]:
-        """The items that may come back 1-D, under every convention whose marker is in ``sources``."""
+        """The items that may come back 1-D, under every convention whose marker is in ``sources``
+        and none of whose other versions' markers (``unless_source_contains``) is."""
         items: list[str] = []
         for convention in self.conventions:
             marker = convention.get("when_source_contains", "")
-            if marker and any(marker in source for source in sources):
+            others = convention.get("unless_source_contains", ())
+            if (marker and any(marker in source for source in sources)
+                    and not any(other in source for other in others for source in sources)):
                 items.extend(convention.get("squeezed_items", ()))
         return tuple(items)
 
@@ -135,5 +140,7 @@ def load_spec(path: Path | str) -> AssignmentSpec:
         conventions=tuple(raw.get("conventions", ())),
         container_items={name: ({str(k): v for k, v in value.items()} if isinstance(value, dict) else value)
                          for name, value in raw.get("container_items", {}).items()},
+        imports=tuple(line.strip() for line in str(raw.get("pack", {}).get("import_cell", "")).splitlines()
+                      if line.startswith(("import ", "from "))),
     )
 

@@ -39,6 +39,8 @@ FAILING = {
                                                                          checks.MSG_MUTATED_REBOUND),
     "fails_linear_backward_db_shape_without_the_first_versions_template.ipynb": ("linear_backward", "shapes",
                                                                                  checks.MSG_SHAPE),
+    "fails_linear_backward_first_versions_squeezed_db_in_a_later_versions_notebook.ipynb": (
+        "linear_backward", "shapes", checks.MSG_SHAPE),
     "fails_syntax_error_in_one_cell.ipynb": ("compute_cost", "defined", checks.MSG_MISSING),
     "fails_linear_forward_precision_float32.ipynb": ("linear_forward", "precision", checks.MSG_PRECISION),
 }
@@ -308,6 +310,23 @@ def test_functions_that_miss_a_name_from_a_failed_import_cell_say_so(grader):
         assert function.score == 0
         assert any(note.startswith("Cell 1 failed (ModuleNotFoundError") and ", which it imports, is undefined" in note
                    for note in function.notes), function.notes
+
+
+def test_a_helper_no_cell_imports_is_named_with_the_line_that_imports_it(grader):
+    from graders import rerun, scoring
+
+    result = grader.grade_path(HERE / "fails_every_function_when_the_import_cell_is_replaced_by_other_code.ipynb")
+    graded = result.function("linear_activation_backward")
+    assert graded.status == "failed"
+    line = "from dnn_utils import sigmoid, sigmoid_backward, relu, relu_backward"
+    assert any(note.startswith(scoring.MSG_IMPORT_MISSING.split("{")[0]) or
+               (" is not defined in any cell that ran" in note and line in note) for note in graded.notes), graded.notes
+    for function in result.functions:
+        if function.status == "failed":
+            # its own formula is right: what fails is a name, and the feedback says which
+            assert rerun.MSG_WRONG_WITH_HELPER.split(":")[1].strip() not in " ".join(function.notes), function.notes
+    notes = " ".join(result.function("L_model_backward").notes)
+    assert "np is not defined when it runs" in notes and "Cell 1 failed" in notes, notes
 
 
 def _without_timings(result):

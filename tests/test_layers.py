@@ -63,14 +63,36 @@ def test_a_known_mistake_keeps_its_own_diagnosis_and_no_layer_note(grader):
     assert not any(note.startswith(MSG_BY_LAYER.split("(")[0]) for note in graded.notes)
 
 
-def test_a_real_mistake_under_the_first_versions_squeezed_db_is_placed_by_layer(grader):
+def test_a_real_mistake_under_the_first_versions_squeezed_db_is_named(grader):
     # seen in four public notebooks: every hidden layer differentiated as the sigmoid layer, from
-    # dAL; under the first version's template (db squeezed) the library's variant cannot match it
+    # dAL; under the first version's template (db squeezed) the student's db is compared with the
+    # library's as the column it stands for, so the library's variant names it
     from assignments.dnn_step_by_step.mistakes import variant
     from tests.fixtures.build import FIRST_VERSION_LINEAR_BACKWARD
 
     source = variant("L_model_backward.dAL_and_sigmoid_in_every_layer").source
     cells = solution_cells({"linear_backward": FIRST_VERSION_LINEAR_BACKWARD, "L_model_backward": source})
     graded = grader.grade_bytes(notebook_bytes(cells), "first_version.ipynb").function("L_model_backward")
-    notes = [note for note in graded.notes if note.startswith(MSG_BY_LAYER.split("(")[0])]
-    assert notes and "differentiated as the sigmoid layer, from dAL" in notes[0], graded.notes
+    assert graded.diagnosis == variant("L_model_backward.dAL_and_sigmoid_in_every_layer").diagnosis, graded.notes
+    # the template's assert that fails is linear_backward's, and the note says so
+    assert any(note.startswith("An assert in linear_backward, which L_model_backward calls, failed")
+               for note in graded.notes), graded.notes
+
+
+def test_a_whole_cache_passed_to_sigmoid_backward_is_named_in_the_first_versions_numbering(grader):
+    # seen in three public notebooks of the first version: caches[1] and caches[0] (whole layers'
+    # caches) passed where the current layer's two parts go; the loop then crashes in
+    # sigmoid_backward, and the grads use the first version's dA numbering
+    from assignments.dnn_step_by_step.mistakes import variant
+    from tests.fixtures.build import FIRST_VERSION_LINEAR_BACKWARD
+
+    wrong = variant("L_model_backward.whole_cache_to_sigmoid_backward")
+    source = (wrong.source
+              .replace('grads["dA" + str(L - 1)], grads["dW" + str(L)]', 'grads["dA" + str(L)], grads["dW" + str(L)]')
+              .replace('grads["dA" + str(l)], grads["dW" + str(l + 1)]',
+                       'grads["dA" + str(l + 1)], grads["dW" + str(l + 1)]'))
+    assert source != wrong.source
+    cells = solution_cells({"linear_backward": FIRST_VERSION_LINEAR_BACKWARD, "L_model_backward": source})
+    graded = grader.grade_bytes(notebook_bytes(cells), "first_version.ipynb").function("L_model_backward")
+    assert graded.status == "failed"
+    assert graded.diagnosis == wrong.diagnosis, graded.notes

@@ -804,6 +804,20 @@ def L_model_forward(X, parameters):
     return AL, caches
 ''')
 
+_wrong("L_model_forward", "caches_overwritten_in_every_layer",
+       "A, caches = ... (and AL, caches = ... for the last layer) replaces the list of caches with "
+       "one layer's cache, a (linear_cache, activation_cache) pair: keep the list, write "
+       "A, cache = linear_activation_forward(...), then caches.append(cache), for every layer.", '''
+def L_model_forward(X, parameters):
+    caches = []
+    A = X
+    L = len(parameters) // 2
+    for l in range(1, L):
+        A, caches = linear_activation_forward(A, parameters["W" + str(l)], parameters["b" + str(l)], "relu")
+    AL, caches = linear_activation_forward(A, parameters["W" + str(L)], parameters["b" + str(L)], "sigmoid")
+    return AL, caches
+''')
+
 _wrong("L_model_forward", "first_layer_parameters_in_every_layer",
        "Every hidden layer uses W1 and b1: inside the loop, take parameters[\"W\" + str(l)] and "
        "parameters[\"b\" + str(l)], the parameters of layer l.", '''
@@ -891,6 +905,17 @@ def compute_cost(AL, Y):
     m = Y.shape[1]
     AL = AL.astype(np.float32)
     cost = -(np.dot(Y, np.log(AL).T) + np.dot(1 - Y, np.log(1 - AL).T)) / m
+    return np.squeeze(cost)
+''')
+
+
+_wrong("compute_cost", "second_term_passed_as_axis",
+       "np.sum(a, b) does not add a and b: its second argument is the axis to sum over, so the "
+       "second term of the loss went in as an axis. Add the two terms inside one np.sum, "
+       "np.sum(a + b), or sum each, np.sum(a) + np.sum(b).", '''
+def compute_cost(AL, Y):
+    m = Y.shape[1]
+    cost = (-1 / m) * np.sum(np.dot(Y, np.log(AL).T), np.dot(1 - Y, np.log(1 - AL).T))
     return np.squeeze(cost)
 ''')
 
@@ -1055,6 +1080,19 @@ def linear_backward(dZ, cache):
     m = A_prev.shape[1]
     dW = np.dot(dZ, A_prev.T) / m
     db = np.sum(dZ, axis=1) / m
+    dA_prev = np.dot(W.T, dZ)
+    return dA_prev, dW, db
+''')
+
+_wrong("linear_backward", "db_squeezed",
+       "db is squeezed (np.squeeze drops its column axis), as the first version's template did: "
+       "this notebook's version keeps db in the shape of b, (n, 1). Drop the np.squeeze and keep "
+       "np.sum(dZ, axis=1, keepdims=True) / m.", '''
+def linear_backward(dZ, cache):
+    A_prev, W, b = cache
+    m = A_prev.shape[1]
+    dW = np.dot(dZ, A_prev.T) / m
+    db = np.squeeze(np.sum(dZ, axis=1, keepdims=True)) / m
     dA_prev = np.dot(W.T, dZ)
     return dA_prev, dW, db
 ''')
@@ -1554,6 +1592,43 @@ def L_model_backward(AL, Y, caches):
         linear_activation_backward(dAL, caches[L - 1], "sigmoid")
     for l in reversed(range(L - 1)):
         dA_prev, dW, db = linear_backward(sigmoid_backward(dAL, caches[l][1]), caches[l][0])
+        grads["dA" + str(l)], grads["dW" + str(l + 1)], grads["db" + str(l + 1)] = dA_prev, dW, db
+    return grads
+''')
+
+_wrong("L_model_backward", "whole_cache_to_sigmoid_backward",
+       "sigmoid_backward gets a whole layer's cache, a (linear_cache, activation_cache) pair, where "
+       "it takes only its activation cache Z: with current_cache = caches[l], pass current_cache[1] "
+       "to sigmoid_backward and current_cache[0] to linear_backward.", '''
+def L_model_backward(AL, Y, caches):
+    grads = {}
+    L = len(caches)
+    Y = Y.reshape(AL.shape)
+    dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = \\
+        linear_activation_backward(dAL, caches[L - 1], "sigmoid")
+    for l in reversed(range(L - 1)):
+        current_cache = caches[l]
+        dA_prev, dW, db = linear_backward(sigmoid_backward(dAL, caches[1]), caches[0])
+        grads["dA" + str(l)], grads["dW" + str(l + 1)], grads["db" + str(l + 1)] = dA_prev, dW, db
+    return grads
+''')
+
+_wrong("L_model_backward", "whole_cache_to_relu_backward",
+       "relu_backward gets a whole layer's cache, a (linear_cache, activation_cache) pair, where "
+       "it takes only its activation cache Z: with current_cache = caches[l], pass current_cache[1] "
+       "to relu_backward and current_cache[0] to linear_backward.", '''
+def L_model_backward(AL, Y, caches):
+    grads = {}
+    L = len(caches)
+    Y = Y.reshape(AL.shape)
+    dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = \\
+        linear_activation_backward(dAL, caches[L - 1], "sigmoid")
+    for l in reversed(range(L - 1)):
+        current_cache = caches[l]
+        dZ = relu_backward(grads["dA" + str(l + 1)], current_cache)
+        dA_prev, dW, db = linear_backward(dZ, current_cache[0])
         grads["dA" + str(l)], grads["dW" + str(l + 1)], grads["db" + str(l + 1)] = dA_prev, dW, db
     return grads
 ''')

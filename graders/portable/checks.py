@@ -631,6 +631,30 @@ def _is_item(path, items):
     return False
 
 
+def restore_squeezed(name, expected, got, squeezable):
+    """``got`` with each ``squeezable`` item that came back 1-D (or as one number, for a column of
+    one entry) given back in the expected column's shape, the way the rungs judge it; the rest of
+    ``got`` as it is. For comparing the student's values with other code's (the mistake library)."""
+    if not squeezable:
+        return got
+
+    def walk(path, exp, value):
+        if isinstance(exp, dict) and isinstance(value, dict):
+            return {key: walk('%s["%s"]' % (path, key), exp[key], item) if key in exp else item
+                    for key, item in value.items()}
+        if not _is_item(path, squeezable) or type(exp) is not np.ndarray:
+            return value
+        if isinstance(value, (float, np.floating)) or (type(value) is np.ndarray and value.ndim == 0):
+            return np.full(exp.shape, float(value)) if exp.size == 1 else value
+        return _unsqueezed(exp, value)
+
+    tuple_names, root = _root_names(name)
+    if tuple_names and isinstance(got, (tuple, list)) and isinstance(expected, (tuple, list)) \
+            and len(got) == len(expected) == len(tuple_names):
+        return type(got)(walk(item, exp, value) for item, exp, value in zip(tuple_names, expected, got))
+    return walk(root, expected, got)
+
+
 def _unsqueezed(expected, got):
     """A 1-D array holding the entries of an expected column, given back as that column."""
     if (type(expected) is np.ndarray and type(got) is np.ndarray and expected.ndim == 2 and got.ndim == 1

@@ -282,13 +282,25 @@ _FAILED_ASSERTS: list = []
 
 
 class _AssertRecorder(ast.NodeTransformer):
-    """``assert test, message`` becomes ``if not test: <hook>("In [3], line 7")``."""
+    """``assert test, message`` becomes ``if not test: <hook>("In [3], line 7")``; inside a
+    function ``f``, ``"In [3], line 7, in f"``."""
 
     def __init__(self, label):
         self.label = label
+        self.functions = []  # the names of the functions being visited, innermost last
+
+    def visit_FunctionDef(self, node):
+        self.functions.append(node.name)
+        try:
+            return self.generic_visit(node)
+        finally:
+            self.functions.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Assert(self, node):
-        where = ast.Constant("%s, line %d" % (self.label, node.lineno))
+        inside = ", in %s" % self.functions[-1][:40] if self.functions else ""
+        where = ast.Constant("%s, line %d%s" % (self.label, node.lineno, inside))
         call = ast.Call(ast.Name(ASSERT_HOOK, ast.Load()), [where], [])
         replacement = ast.If(ast.UnaryOp(ast.Not(), node.test), [ast.Expr(call)], [])
         return ast.copy_location(replacement, node)

@@ -708,7 +708,7 @@ def _clean_call(header):
         clean["arg_names"] = [name[:40] for name in names[:16] if type(name) is str]
     asserts = header.get("asserts_failed")
     if type(asserts) is list:
-        clean["asserts_failed"] = [where[:40] for where in asserts[:5] if type(where) is str]
+        clean["asserts_failed"] = [where[:90] for where in asserts[:5] if type(where) is str]
     return clean
 
 
