@@ -309,7 +309,9 @@ def retry_callers(worker, spec: AssignmentSpec, cases: list[Case], cells: list[s
         # in a pipeline the next notebook ran first in this worker and stopped its zygote
         raise RetryUnavailable("the worker stopped before the run (%s)" % ("refused" if reply.get("refused")
                                                                            else "retired"))
-    results = {r.name: r for r in score_functions(spec, cases, reply, blob, cells, quick, stand_ins=wanted)}
+    # (only verdicts and the diagnosis of this run are kept, see merge: no wrong value is described)
+    scored = score_functions(spec, cases, reply, blob, cells, quick, stand_ins=wanted, words=False)
+    results = {r.name: r for r in scored}
     return {name: Retry(name, helpers, results[name], answerer.calls.get(name, 0))
             for name, helpers in wanted.items()}
 

@@ -269,7 +269,8 @@ def case_tolerances(spec: AssignmentSpec, cases: list[Case]) -> list[tuple[float
 def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: bytes,
                     cell_sources: list[str] | None = None,
                     quick: QuickJudge | None = None,
-                    stand_ins: dict[str, tuple[str, ...]] | None = None) -> list[FunctionResult]:
+                    stand_ins: dict[str, tuple[str, ...]] | None = None,
+                    words: bool = True) -> list[FunctionResult]:
     """Judge every case and score every function of ``spec`` from a worker's reply and the frames
     of its values (``blob``).
 
@@ -279,6 +280,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
     its mistake looks at every case. ``cell_sources`` lets the feedback point at a failed cell that
     defines a missing function. ``stand_ins`` (a retry's: caller -> the helpers a correct one stood
     in for) keeps a caller's failure from being put down to a helper it did not call in that run.
+    ``words=False`` (a retry, whose messages are never shown) leaves wrong values undescribed.
     """
     cell_reports = []
     for report in reply.get("cells", []):
@@ -308,7 +310,7 @@ def score_functions(spec: AssignmentSpec, cases: list[Case], reply: dict, blob: 
                                atol=tolerances[position][1], hidden=case.visibility == "hidden", label=case.label,
                                may_change_if_first=spec.functions[case.function].may_change_if_first,
                                squeezable=squeezable, stub=case.function in stubs)
-    verdicts = dict(zip(full, judge_calls([calls[p] for p in full])))
+    verdicts = dict(zip(full, judge_calls([calls[p] for p in full], words=words)))
     for position in passed:
         if position not in verdicts:
             verdicts[position] = Verdict(PASSED, True, MSG_PASSED.format(name=cases[position].function))
