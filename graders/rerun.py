@@ -355,14 +355,13 @@ def merge(original: FunctionResult, retry: Retry, roots: dict[str, tuple[str, ..
     return FunctionResult(original.name, run.score, run.max_score, cases, notes, diagnosis=run.diagnosis)
 
 
-_UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
-
-
 def _undefined_names(result: FunctionResult) -> str:
     """"x is not defined" or "x and y are not defined" when every failing case of ``result``
     stopped on a name that is not defined (a failed import, not the function's own formula), else ""."""
+    from graders.scoring import UNDEFINED_NAME
+
     failing = [case for case in result.cases if not case.passed]
-    found = [_UNDEFINED.search(case.message) if case.rung == "callable" else None for case in failing]
+    found = [UNDEFINED_NAME.search(case.message) if case.rung == "callable" else None for case in failing]
     if not failing or not all(found):
         return ""
     names = sorted({match.group(1) for match in found if match})

@@ -379,14 +379,14 @@ MSG_IMPORT_MISSING = (
     "{name} is not defined in any cell that ran: it comes from `{line}`, a line of the assignment's "
     "first code cell. Put that line back at the top of the notebook and run it."
 )
-_UNDEFINED = re.compile(r"NameError: name '(\w+)' is not defined")
+UNDEFINED_NAME = re.compile(r"NameError: name '(\w+)' is not defined")  #: in a case's message
 
 
 def _import_notes(case_results: list[CaseResult], cell_reports: list[dict], imports=()) -> list[str]:
     """Point at a failed cell that imports the name a function's calls found undefined; failing
     that, at the line of the pack's first cell (``imports``) that would define it."""
     for case in case_results:
-        found = _UNDEFINED.search(case.message) if case.rung == "callable" else None
+        found = UNDEFINED_NAME.search(case.message) if case.rung == "callable" else None
         if not found:
             continue
         name = re.escape(found.group(1))
