@@ -187,7 +187,8 @@ def judge_variant(variant: Variant, result: GradeResult) -> VariantOutcome:
     if variant.kind == WRONG:
         outcome.verdict = CAUGHT if variant.function in lost_on else SURVIVED
         outcome.diagnosed = any(variant.diagnosis in note for note in shown)
-        outcome.public_caught = fails_a_public_case(variant)
+        # (a mistake only hidden cases can show is not asked of the self-check)
+        outcome.public_caught = None if variant.hidden_only else fails_a_public_case(variant)
     else:
         outcome.verdict = PENALISED if lost_on else FULL_MARKS
     return outcome

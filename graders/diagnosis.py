@@ -32,7 +32,7 @@ import numpy as np
 from graders.assignment import Assignment, current
 from graders.cases import Case
 from graders.portable.casefile import encode_value
-from graders.portable.checks import graded_part, parameter_names
+from graders.portable.checks import graded_part, parameter_names, restore_squeezed
 from graders.portable.likely import Run, array_snapshot, behaves_like, changes_since, one_diagnosis, same_value
 from graders.portable.wire import roundtrip
 
@@ -51,6 +51,7 @@ def diagnose(
     args_after: Mapping[str, object] | None = None,
     errors: Mapping[str, str] | None = None,
     changes: Mapping[str, list] | None = None,
+    squeezable: tuple[str, ...] = (),
 ) -> str | None:
     """The diagnosis sentence of the wrong variant that behaves like the student's code, or None.
 
@@ -70,13 +71,16 @@ def diagnose(
         Case id -> the student's error text, ``"TypeName: message"``, for cases that raised.
     changes : mapping, optional
         Case id -> how the student's call changed its arguments (the worker's ``changes``).
+    squeezable : tuple of str, optional
+        Returned items the notebook's convention lets come back squeezed (``Call.squeezable``):
+        ``outputs`` hold them as the columns they stand for, and so are the variants' compared.
 
     Returns
     -------
     str or None
         A sentence for the student, or None when no known mistake matches.
     """
-    found = matching_variant(function, outputs, cases, args_after, errors, changes)
+    found = matching_variant(function, outputs, cases, args_after, errors, changes, squeezable)
     return found.diagnosis if found else None
 
 
@@ -87,6 +91,7 @@ def matching_variant(
     args_after: Mapping[str, object] | None = None,
     errors: Mapping[str, str] | None = None,
     changes: Mapping[str, list] | None = None,
+    squeezable: tuple[str, ...] = (),
 ) -> Variant | None:
     """The wrong variant of ``function`` that behaves like the student's code (see the module doc).
 
@@ -99,7 +104,8 @@ def matching_variant(
     ids = [case.id for case in cases]
     outputs = {case_id: graded_part(function, value) for case_id, value in outputs.items()}
     found = [candidate for candidate in wrong_variants(function)
-             if behaves_like(_Runs(candidate, cases), ids, outputs, args_after, errors, rtol, atol, changes)]
+             if behaves_like(_Runs(candidate, cases, squeezable), ids, outputs, args_after, errors, rtol, atol,
+                             changes)]
     sentence = one_diagnosis(candidate.diagnosis for candidate in found)
     return next((candidate for candidate in found if candidate.diagnosis == sentence), None)
 
@@ -107,12 +113,18 @@ def matching_variant(
 class _Runs(Mapping):
     """Case id -> the variant's :class:`Run` on that case, computed when first asked for."""
 
-    def __init__(self, candidate: Variant, cases: Sequence[Case]):
+    def __init__(self, candidate: Variant, cases: Sequence[Case], squeezable: tuple[str, ...] = ()):
         self.candidate = candidate
         self.cases = {case.id: case for case in cases}
+        self.squeezable = squeezable
 
     def __getitem__(self, case_id: str) -> Run:
-        return run_variant(self.candidate, self.cases[case_id])
+        run = run_variant(self.candidate, self.cases[case_id])
+        if not self.squeezable or not run.returned:
+            return run
+        case = self.cases[case_id]
+        value = restore_squeezed(case.function, case.expected, run.value, self.squeezable)
+        return Run(True, value, run.args_after, run.error, run.wrong, run.changed, run.changes)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.cases)

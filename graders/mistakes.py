@@ -31,6 +31,9 @@ class Variant:
 
     ``id`` is ``"<function>.<slug>"``; ``kind`` is ``"wrong"`` or ``"correct"``; ``diagnosis``
     (wrong variants) is the sentence shown to a student whose code behaves like this one.
+    ``hidden_only`` (wrong variants) says why no public case can show this mistake (say, only a
+    one-layer network does, and the public examples have more): the audit then asks only the
+    hidden cases to catch it.
     """
 
     id: str
@@ -38,6 +41,7 @@ class Variant:
     kind: str
     source: str
     diagnosis: str = ""
+    hidden_only: str = ""
 
     @property
     def slug(self) -> str:
@@ -51,12 +55,13 @@ class MistakeLibrary:
 
     variants: list[Variant] = field(default_factory=list)
 
-    def add(self, function: str, slug: str, kind: str, source: str, diagnosis: str = "") -> None:
+    def add(self, function: str, slug: str, kind: str, source: str, diagnosis: str = "",
+            hidden_only: str = "") -> None:
         self.variants.append(Variant("%s.%s" % (function, slug), function, kind,
-                                     textwrap.dedent(source).strip("\n") + "\n", diagnosis))
+                                     textwrap.dedent(source).strip("\n") + "\n", diagnosis, hidden_only))
 
-    def wrong(self, function: str, slug: str, diagnosis: str, source: str) -> None:
-        self.add(function, slug, WRONG, source, diagnosis)
+    def wrong(self, function: str, slug: str, diagnosis: str, source: str, hidden_only: str = "") -> None:
+        self.add(function, slug, WRONG, source, diagnosis, hidden_only)
 
     def correct(self, function: str, slug: str, source: str) -> None:
         self.add(function, slug, CORRECT, source)

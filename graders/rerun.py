@@ -350,8 +350,16 @@ def merge(original: FunctionResult, retry: Retry, roots: dict[str, tuple[str, ..
     notes = [MSG_PARTLY_RIGHT_WITH_HELPER.format(name=original.name, helper=helper, fix=fix,
                                                  passed=passed, total=len(run.cases))]
     notes.extend(diagnosis)
-    cases = [case if case.passed else replace(case, message=MSG_CASE_WITH_HELPER.format(
-                 helper=helper, rung=case.rung, fix=fix)) for case in run.cases]
+    before = {case.case_id: case for case in original.cases}
+
+    def still_failing(case):
+        # raised in both runs: the error the student's own run gave (never this run's) says where
+        mine = before.get(case.case_id)
+        if case.rung == "callable" and mine is not None and mine.rung == "callable":
+            return replace(case, message=mine.message)
+        return replace(case, message=MSG_CASE_WITH_HELPER.format(helper=helper, rung=case.rung, fix=fix))
+
+    cases = [case if case.passed else still_failing(case) for case in run.cases]
     return FunctionResult(original.name, run.score, run.max_score, cases, notes, diagnosis=run.diagnosis)
 
 

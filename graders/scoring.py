@@ -545,7 +545,7 @@ def _diagnosis_notes(name, case_calls, failing=(), rtol=0.0, atol=0.0):
     changes = {case.id: call.outcome["changes"] for case, call in judged
                if call.outcome["status"] == "ok" and isinstance(call.outcome.get("changes"), list)}
     sentence = diagnose(name, outputs, [case for case, _ in judged], args_after=args_after, errors=errors,
-                        changes=changes)
+                        changes=changes, squeezable=judged[0][1].squeezable if judged else ())
     if sentence:
         return [MSG_DIAGNOSIS.format(sentence=sentence)], sentence
     for case, call in judged if layer_note else ():

@@ -31,11 +31,13 @@ HOW_BACKWARD = {
     "last_activation": ": the last layer uses the ReLU's backward, but it is the sigmoid layer",
     "dAL": ": layer {k} is given dAL, but the gradient reaching it is the one layer {k1} produced",
     "dAL_sigmoid": ": layer {k} is differentiated as the sigmoid layer, from dAL, but it is a ReLU layer whose "
-                   "gradient is the one layer {k1} produced (grads[\"dA{k}\"] in W4A1's numbering)",
+                   "gradient is the one layer {k1} produced (grads[\"dA{k}\"] in W4A1's numbering, "
+                   "grads[\"dA{k1}\"] in the earlier versions')",
     "last_gradient": ": layer {k} is given the gradient the last layer produced, but the gradient reaching it "
                      "is the one layer {k1} produced (a dA_prev_temp or grads key the loop never updates?)",
     "next_cache": ": layer {k} is given caches[{k}], the cache of layer {k1}; its own is caches[{k_1}]",
     "previous_cache": ": layer {k} is given caches[{k_2}], the cache of layer {k_1}; its own is caches[{k_1}]",
+    "other_cache": ": layer {k} is given caches[{j}], the cache of layer {j1}; its own is caches[{k_1}]",
     "": ": the gradient reaching layer {k} is not the one layer {k1} produced, or it is not combined with "
         "caches[{k_1}] and \"relu\"",
 }
@@ -90,9 +92,11 @@ def _layer_backward(dA, cache, activation):
 def _backward(case, value, rtol, atol):
     AL, Y, caches = case.args
     expected = case.expected
-    if not isinstance(value, dict):
-        return None
     L = len(caches)
+    wanted = [key for layer in range(1, L + 1) for key in ("dW%d" % layer, "db%d" % layer)]
+    if not isinstance(value, dict) or any(not isinstance(value.get(key), (np.ndarray, float, np.floating))
+                                          for key in wanted):
+        return None  # a missing key, or a tuple stored whole, is the structure rungs' to name, not a wrong layer
 
     def right(l):
         return all(_close(expected[key], value.get(key), rtol, atol) for key in ("dW%d" % l, "db%d" % l))
@@ -126,6 +130,11 @@ def _backward(case, value, rtol, atol):
     if k >= 2:
         tries.append(("previous_cache", reaching[k], caches[k - 2], "relu"))
     how = next((name for name, dA, cache, activation in tries if _tries(same, dA, cache, activation)), "")
+    j = None
+    if not how:  # another layer's cache (a mirrored index such as caches[L - 2 - l])
+        j = next((j for j in range(L) if j not in (k - 2, k - 1, k) and _tries(same, reaching[k], caches[j], "relu")),
+                 None)
+        how = "other_cache" if j is not None else ""
     if L - k == 1:
         right_text = "dW%d and db%d" % (L, L)
     elif L - k == 2:
@@ -133,7 +142,7 @@ def _backward(case, value, rtol, atol):
     else:
         right_text = "dW%d to dW%d and db%d to db%d" % (k + 1, L, k + 1, L)
     return MSG_BACKWARD_LAYER.format(right=right_text, k=k, how=HOW_BACKWARD[how].format(
-        k=k, k1=k + 1, k_1=k - 1, k_2=k - 2))
+        k=k, k1=k + 1, k_1=k - 1, k_2=k - 2, j=j, j1=(j or 0) + 1))
 
 
 def _tries(same, dA, cache, activation):

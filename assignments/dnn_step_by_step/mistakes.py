@@ -536,6 +536,19 @@ def linear_activation_forward(A_prev, W, b, activation):
     return A, (linear_cache, activation_cache)
 ''')
 
+_wrong("linear_activation_forward", "linear_cache_is_Z",
+       "The linear cache holds Z; it is (A_prev, W, b), the cache linear_forward returns: "
+       "Z, linear_cache = linear_forward(A_prev, W, b).", '''
+def linear_activation_forward(A_prev, W, b, activation):
+    Z = np.dot(W, A_prev) + b
+    linear_cache = Z
+    if activation == "sigmoid":
+        A, activation_cache = sigmoid(Z)
+    else:
+        A, activation_cache = relu(Z)
+    return A, (linear_cache, activation_cache)
+''')
+
 _wrong("linear_activation_forward", "always_sigmoid",
        "Every layer uses sigmoid, whatever the activation argument says: call relu(Z) when "
        "activation == \"relu\".", '''
@@ -818,6 +831,37 @@ def L_model_forward(X, parameters):
     return AL, caches
 ''')
 
+_wrong("L_model_forward", "output_layer_indexed_by_the_loop_variable",
+       "The output layer's parameters are read with the loop's l (str(l + 1)), which is never set "
+       "when the loop does not run, for a one-layer network (L = 1): read them with str(L).", '''
+def L_model_forward(X, parameters):
+    caches = []
+    A = X
+    L = len(parameters) // 2
+    for l in range(1, L):
+        A, cache = linear_activation_forward(A, parameters["W" + str(l)], parameters["b" + str(l)], "relu")
+        caches.append(cache)
+    AL, cache = linear_activation_forward(A, parameters["W" + str(l + 1)], parameters["b" + str(l + 1)], "sigmoid")
+    caches.append(cache)
+    return AL, caches
+''', hidden_only="only a one-layer network shows it, and the public examples have two or three layers")
+
+_wrong("L_model_forward", "activations_called_directly",
+       "The caches hold only each layer's Z: relu(...) and sigmoid(...) return Z as their cache. "
+       "Call linear_activation_forward(A_prev, W, b, activation) for each layer; its cache is "
+       "(linear_cache, activation_cache).", '''
+def L_model_forward(X, parameters):
+    caches = []
+    A = X
+    L = len(parameters) // 2
+    for l in range(1, L):
+        A, cache = relu(np.dot(parameters["W" + str(l)], A) + parameters["b" + str(l)])
+        caches.append(cache)
+    AL, cache = sigmoid(np.dot(parameters["W" + str(L)], A) + parameters["b" + str(L)])
+    caches.append(cache)
+    return AL, caches
+''')
+
 _wrong("L_model_forward", "first_layer_parameters_in_every_layer",
        "Every hidden layer uses W1 and b1: inside the loop, take parameters[\"W\" + str(l)] and "
        "parameters[\"b\" + str(l)], the parameters of layer l.", '''
@@ -916,6 +960,27 @@ _wrong("compute_cost", "second_term_passed_as_axis",
 def compute_cost(AL, Y):
     m = Y.shape[1]
     cost = (-1 / m) * np.sum(np.dot(Y, np.log(AL).T), np.dot(1 - Y, np.log(1 - AL).T))
+    return np.squeeze(cost)
+''')
+
+
+_wrong("compute_cost", "one_minus_outside_the_log",
+       "The second term takes 1 - log(AL); the loss has log(1 - AL) there: the 1 - goes inside "
+       "the log, (1 - Y) * np.log(1 - AL).", '''
+def compute_cost(AL, Y):
+    m = Y.shape[1]
+    cost = -np.mean(Y * np.log(AL) + (1 - Y) * (1 - np.log(AL)))
+    return np.squeeze(cost)
+''')
+
+
+_wrong("compute_cost", "dot_of_two_rows_and_second_term_as_axis",
+       "np.dot(Y, np.log(AL)) multiplies two rows of shape (1, m), which needs a transpose, and "
+       "np.sum(a, b) takes b as an axis, not as a term to add: write "
+       "np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)).", '''
+def compute_cost(AL, Y):
+    m = Y.shape[1]
+    cost = -np.sum(np.dot(Y, np.log(AL)), np.dot(1 - Y, np.log(1 - AL))) / m
     return np.squeeze(cost)
 ''')
 
@@ -1117,6 +1182,18 @@ def linear_backward(dZ, cache):
     m = A_prev.shape[1]
     dW = np.dot(dZ, A_prev.T) / m
     db = np.sum(dZ) / m
+    dA_prev = np.dot(W.T, dZ)
+    return dA_prev, dW, db
+''')
+
+_wrong("linear_backward", "db_sum_of_everything_reshaped",
+       "db is one number for the whole layer: np.sum(dZ) adds up every entry, and reshape(1, 1) "
+       "only wraps it. Sum each row, over the examples: np.sum(dZ, axis=1, keepdims=True) / m.", '''
+def linear_backward(dZ, cache):
+    A_prev, W, b = cache
+    m = A_prev.shape[1]
+    dW = np.dot(dZ, A_prev.T) / m
+    db = (np.sum(dZ) / m).reshape(1, 1)
     dA_prev = np.dot(W.T, dZ)
     return dA_prev, dW, db
 ''')
@@ -1530,8 +1607,9 @@ def L_model_backward(AL, Y, caches):
 ''')
 
 _wrong("L_model_backward", "dAL_fed_to_every_layer",
-       "Every layer gets dAL: the gradient that reaches layer l is the one layer l + 1 produced, "
-       "grads[\"dA\" + str(l + 1)].", '''
+       "Every layer gets dAL: each hidden layer needs the gradient the layer after it produced, "
+       "the dA_prev the loop's step before stored (grads[\"dA\" + str(l + 1)] in W4A1's numbering, "
+       "grads[\"dA\" + str(l + 2)] in the earlier versions').", '''
 def L_model_backward(AL, Y, caches):
     grads = {}
     L = len(caches)
@@ -1546,9 +1624,9 @@ def L_model_backward(AL, Y, caches):
 ''')
 
 _wrong("L_model_backward", "last_layers_gradient_fed_to_every_layer",
-       "Every hidden layer gets the gradient the last layer produced (a dA_prev_temp, or "
-       "grads[\"dA\" + str(L - 1)], that the loop never updates): layer l needs the one layer l + 1 "
-       "produced, grads[\"dA\" + str(l + 1)].", '''
+       "Every hidden layer gets the gradient the last layer produced (a dA_prev_temp, or a grads "
+       "entry, that the loop never updates): each needs the one the layer after it produced "
+       "(grads[\"dA\" + str(l + 1)] in W4A1's numbering, grads[\"dA\" + str(l + 2)] before).", '''
 def L_model_backward(AL, Y, caches):
     grads = {}
     L = len(caches)
@@ -1580,9 +1658,9 @@ def L_model_backward(AL, Y, caches):
 
 
 _wrong("L_model_backward", "dAL_and_sigmoid_in_every_layer",
-       "Every layer is differentiated as the sigmoid layer, from dAL: only the last layer is; each "
-       "hidden layer l is a ReLU layer that gets the gradient layer l + 1 produced, "
-       "linear_activation_backward(grads[\"dA\" + str(l + 1)], caches[l], \"relu\").", '''
+       "Every layer is differentiated as the sigmoid layer, from dAL: only the last is. Each hidden "
+       "layer is a ReLU layer fed the gradient the layer after it produced: linear_activation_backward("
+       "grads[\"dA\" + str(l + 1)], caches[l], \"relu\") in W4A1's numbering, str(l + 2) before.", '''
 def L_model_backward(AL, Y, caches):
     grads = {}
     L = len(caches)
@@ -1629,6 +1707,23 @@ def L_model_backward(AL, Y, caches):
         current_cache = caches[l]
         dZ = relu_backward(grads["dA" + str(l + 1)], current_cache)
         dA_prev, dW, db = linear_backward(dZ, current_cache[0])
+        grads["dA" + str(l)], grads["dW" + str(l + 1)], grads["db" + str(l + 1)] = dA_prev, dW, db
+    return grads
+''')
+
+_wrong("L_model_backward", "loop_reads_a_gradient_not_stored_yet",
+       "The loop reads grads[\"dA\" + str(l)], which no step has stored yet: each hidden layer needs "
+       "the gradient the layer after it produced, grads[\"dA\" + str(l + 1)] in W4A1's numbering, "
+       "grads[\"dA\" + str(l + 2)] in the earlier versions'.", '''
+def L_model_backward(AL, Y, caches):
+    grads = {}
+    L = len(caches)
+    Y = Y.reshape(AL.shape)
+    dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = \\
+        linear_activation_backward(dAL, caches[L - 1], "sigmoid")
+    for l in reversed(range(L - 1)):
+        dA_prev, dW, db = linear_activation_backward(grads["dA" + str(l)], caches[l], "relu")
         grads["dA" + str(l)], grads["dW" + str(l + 1)], grads["db" + str(l + 1)] = dA_prev, dW, db
     return grads
 ''')
@@ -1681,6 +1776,18 @@ def L_model_backward(AL, Y, caches):
 # =============================================================================================
 # update_parameters
 # =============================================================================================
+
+_wrong("update_parameters", "gradients_read_without_d",
+       "The gradients are read as grads[\"W\" + str(l)] and grads[\"b\" + str(l)], keys grads "
+       "does not have: the gradient of W1 is grads[\"dW1\"], of b1 grads[\"db1\"].", '''
+def update_parameters(params, grads, learning_rate):
+    parameters = dict(params)
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        parameters["W" + str(l)] = params["W" + str(l)] - learning_rate * grads["W" + str(l)]
+        parameters["b" + str(l)] = params["b" + str(l)] - learning_rate * grads["b" + str(l)]
+    return parameters
+''')
 
 _wrong("update_parameters", "learning_rate_applied_twice",
        "Each parameter takes the step twice (it is updated, then updated again): take one step, "

@@ -115,6 +115,7 @@ STUB_NONE = "a `None` where your code goes"
 MSG_WRONG_CONTAINER = "{path} should be a {expected}, but it is {got}."
 MSG_WRONG_LENGTH = "{path} should have {expected} items ({names}), but it has {got}."
 MSG_MISSING_KEY = "{path} is missing the key {key!r}. It has the keys {keys}."
+MSG_KEY_CASE = " Its key {found!r} differs only in case: keys are case-sensitive, so write {key!r}."
 MSG_NOT_ARRAY = "{path} should be a NumPy array, but it is {got}. {hint}"
 MSG_NOT_SCALAR = "{path} should be a single number, but it is {got}."
 MSG_SHAPE = "{path} has shape {got}, but it should have shape {expected}. {hint}"
@@ -154,6 +155,10 @@ MSG_PASSED = "{name}: passed."
 
 HINT_VALUES = "Compare your code with the formula for this step, one term at a time."
 HINT_LIST = "Build it with NumPy operations (np.dot, np.zeros, ...) rather than Python lists."
+HINT_WHOLE_TUPLE = (
+    "A tuple of arrays where one array belongs is usually all that a function returned, stored "
+    "whole: unpack it first (a, b, c = f(...)) and keep the part that goes here."
+)
 HINT_SUBCLASS = "Use plain NumPy arrays (np.asarray(...)), not a subclass such as np.matrix."
 HINT_SHAPE_KEEPDIMS = "If you summed over an axis, keepdims=True keeps the result 2-D."
 HINT_SHAPE_TRANSPOSED = "The shape is transposed: check the order of the dimensions (or a missing .T)."
@@ -436,12 +441,33 @@ def _outcome_verdict(name, outcome, args, stub=False):
     if status == "error":
         names = _their_names(outcome, name, args)
         return Verdict("callable", False, MSG_RAISED.format(
-            name=name, args=", ".join(names), error=detail, shapes=describe_inputs(name, args, names)))
+            name=name, args=", ".join(names), error=detail, shapes=describe_inputs(name, args, names))
+            + _key_case_hint(str(detail), args, names))
     if status == "timeout":
         return Verdict("callable", False, MSG_TIMEOUT.format(name=name, seconds=outcome.get("seconds", 0)))
     if status == "crashed":
         return Verdict("callable", False, MSG_CRASHED.format(name=name, detail=detail))
     return Verdict(NOT_JUDGED, None, MSG_NOT_RUN.format(name=name, detail=detail or "no result"))
+
+
+MSG_KEY_ERROR_CASE = " The dict {path} has the key {found!r}: dictionary keys are case-sensitive."
+_KEY_ERROR = re.compile(r"^KeyError: '([^']{1,40})'")
+
+
+def _key_case_hint(detail, args, names):
+    """For a KeyError whose key an input dict holds in another case (``'k1'`` for ``'K1'``), the
+    sentence that says so (``names``: the student's names of the arguments); else ""."""
+    found = _KEY_ERROR.match(detail)
+    if not found:
+        return ""
+    wanted = found.group(1)
+    for index, arg in enumerate(args or ()):
+        if isinstance(arg, dict):
+            match = next((k for k in arg if type(k) is str and k != wanted and k.lower() == wanted.lower()), None)
+            if match is not None:
+                path = names[index] if index < len(names) else "argument %d" % (index + 1)
+                return MSG_KEY_ERROR_CASE.format(path=path, found=match)
+    return ""
 
 
 def _values_pass(calls, pending):
@@ -676,7 +702,11 @@ def _walk(name, path, expected, got, leaves):
                 continue
             if key not in value:
                 keys = ", ".join(repr(k) for k in sorted(value)[:12]) or "none"
-                raise _Fail("structure", MSG_MISSING_KEY.format(path=path, key=key, keys=keys))
+                message = MSG_MISSING_KEY.format(path=path, key=key, keys=keys)
+                found = next((k for k in value if type(k) is str and k.lower() == key.lower()), None)
+                if found is not None:
+                    message += MSG_KEY_CASE.format(found=found, key=key)
+                raise _Fail("structure", message)
             _walk(name, '%s["%s"]' % (path, key), expected[key], value[key], leaves)
         return
     if isinstance(expected, (tuple, list)):
@@ -742,6 +772,8 @@ def _check_types(path, expected, got):
         return
     if isinstance(got, Subclassed) and isinstance(got.value, np.ndarray):
         hint = HINT_SUBCLASS
+    elif type(got) is tuple and len(got) > 1 and all(isinstance(item, np.ndarray) for item in got):
+        hint = HINT_WHOLE_TUPLE
     elif isinstance(got, (list, tuple)):
         hint = HINT_LIST
     else:
